@@ -1,0 +1,156 @@
+"""What the domain needs from the outside, as Protocols: persistence implements the unit of
+work and its repositories, integrations the mailer, the payment providers and the event bus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol
+
+from domain.cart import Cart
+from domain.catalog import Product, ProductDraft
+from domain.checkout import Checkout, CheckoutLine
+from domain.events import Event, OutboxMessage
+from domain.line_meta import MetaDefinition
+from domain.order import Order
+from domain.payment import Payment
+from domain.store import Store, StoreAccess
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class StoreRepository(Protocol):
+    async def add(self, store: Store, public_key_hash: str, secret_key_hash: str) -> None: ...
+
+    async def by_key_hash(self, key_hash: str) -> StoreAccess | None: ...
+
+    async def get(self, store_id: str) -> Store | None: ...
+
+    async def demo(self) -> Store | None: ...
+
+    async def exists(self) -> bool: ...
+
+    async def set_key_hashes(self, store_id: str, public_hash: str, secret_hash: str) -> None: ...
+
+    async def save_settings(self, store: Store) -> None: ...
+
+    async def option_sources(
+        self, store_id: str, keys: Iterable[str]
+    ) -> dict[str, tuple[str, ...]]: ...
+
+    async def set_option_source(self, store_id: str, key: str, values: Sequence[str]) -> None: ...
+
+    async def next_order_sequence(self, store_id: str) -> int: ...
+
+
+class ProductRepository(Protocol):
+    async def by_skus(
+        self, store_id: str, skus: Iterable[str], now: datetime
+    ) -> dict[str, Product]: ...
+
+    async def lock_for_stock(
+        self, store_id: str, product_ids: Iterable[int], now: datetime, checkout_id: int | None
+    ) -> dict[int, Product]:
+        """Products in id order, locked against other stock moves until commit; `reserved`
+        counts live reservations of every checkout but `checkout_id`."""
+        ...
+
+    async def upsert(self, store_id: str, drafts: Sequence[ProductDraft]) -> None: ...
+
+    async def set_meta_definition(
+        self, store_id: str, sku: str, definition: MetaDefinition | None
+    ) -> None: ...
+
+
+class StockLedger(Protocol):
+    async def reserve(self, checkout_id: int, quantities: Mapping[int, int]) -> None: ...
+
+    async def release(self, checkout_id: int) -> None: ...
+
+    async def take(self, quantities: Mapping[int, int]) -> bool:
+        """Decrement tracked stock by product id; False (and nothing taken) when short."""
+        ...
+
+    async def put_back(self, quantities: Mapping[int, int]) -> None: ...
+
+
+class CartRepository(Protocol):
+    async def get(self, store_id: str, cart_id: str, *, lock: bool = False) -> Cart | None: ...
+
+    async def add(self, cart: Cart) -> bool:
+        """False when a cart with that id exists already (a concurrent create won)."""
+        ...
+
+    async def save(self, cart: Cart, *, lines: bool) -> None: ...
+
+
+class CheckoutRepository(Protocol):
+    async def get(self, token: str, *, lock: bool = False) -> Checkout | None: ...
+
+    async def open_for_cart(self, cart: Cart) -> Checkout | None: ...
+
+    async def add(self, checkout: Checkout, cart: Cart) -> None: ...
+
+    async def save(self, checkout: Checkout, *, lines: bool = False) -> None: ...
+
+    async def save_line_meta(self, checkout: Checkout, line: CheckoutLine) -> None: ...
+
+    async def add_payment(self, checkout: Checkout, payment: Payment, now: datetime) -> Payment: ...
+
+    async def save_payment(self, payment: Payment, now: datetime) -> None: ...
+
+
+class OrderRepository(Protocol):
+    async def add(self, order: Order, checkout: Checkout) -> None: ...
+
+    async def for_checkout(self, checkout: Checkout) -> Order | None: ...
+
+    async def get(self, store_id: str, order_id: str, *, lock: bool = False) -> Order | None: ...
+
+    async def save(self, order: Order) -> None: ...
+
+
+class Outbox(Protocol):
+    async def add(self, messages: Sequence[OutboxMessage]) -> None: ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, events: Sequence[Event]) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: leaving the block without `commit()` rolls everything back; events
+    recorded with `publish` go out only after a commit."""
+
+    stores: StoreRepository
+    products: ProductRepository
+    stock: StockLedger
+    carts: CartRepository
+    checkouts: CheckoutRepository
+    orders: OrderRepository
+    outbox: Outbox
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    def publish(self, event: Event) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """Everything a domain service may reach, handed to it by the edge."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    clock: Clock

@@ -1,0 +1,50 @@
+"""The Starlette app: GraphQL (HTTP and WebSocket), health, and the worker inside."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route, WebSocketRoute
+
+from graph.graphql_view import CheckoutGraphQL
+from graph.health import healthz, readyz
+from graph.http_limits import BodyLimit, RequestId
+from graph.logs import configure_logging
+from graph.runtime import Runtime, build_runtime
+from graph.settings import Settings
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:
+    """The app; tests hand in their own runtime, `serve` lets the app build one."""
+    settings = settings or (runtime.settings if runtime else Settings())
+    configure_logging(settings.log_format, settings.log_level)
+    owns_runtime = runtime is None
+    runtime = runtime or build_runtime(settings)
+    graphql = CheckoutGraphQL(
+        runtime,
+        graphql_ide="graphiql" if settings.graphiql else None,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_runtime:
+                await runtime.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[Middleware(RequestId), Middleware(BodyLimit)],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app

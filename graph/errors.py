@@ -1,0 +1,141 @@
+"""Errors as clients see them.
+
+Business outcomes are `UserError`s in a payload's `errors` list. Faults of the request itself
+(credentials, limits, malformed documents) are top-level errors with `extensions.code`; any
+other exception is masked as "Internal server error" with the request id, and logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import strawberry
+import structlog
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from domain.errors import ErrorCode, Rejected
+
+ErrorCodeType = strawberry.enum(
+    ErrorCode, name="ErrorCode", description="Why a change was refused."
+)
+
+UNAUTHENTICATED = "UNAUTHENTICATED"
+FORBIDDEN = "FORBIDDEN"
+BAD_REQUEST = "BAD_REQUEST"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+INTERNAL = "INTERNAL_SERVER_ERROR"
+
+log = structlog.get_logger("checkout_flow.graphql")
+
+
+@strawberry.type(description="A business outcome that stopped a change; nothing was changed.")
+class UserError:
+    code: ErrorCodeType  # type: ignore[valid-type]
+    field: list[str] | None = strawberry.field(
+        description="Path of the offending input, from the argument name: ['lines', '0', 'sku']."
+    )
+    message: str
+
+
+def user_errors(rejected: Rejected) -> list[UserError]:
+    return [
+        UserError(
+            code=problem.code,
+            field=list(problem.field) if problem.field is not None else None,
+            message=problem.message,
+        )
+        for problem in rejected.problems
+    ]
+
+
+class ApiError(GraphQLError):
+    """A top-level error with a code, raised by the edge (never by the domain)."""
+
+    def __init__(self, message: str, code: str, **extensions: Any) -> None:
+        super().__init__(message, extensions={"code": code, **extensions})
+
+
+def unauthenticated(message: str = "a valid store key is needed") -> ApiError:
+    return ApiError(message, UNAUTHENTICATED)
+
+
+def forbidden(message: str = "this needs the store's secret key") -> ApiError:
+    return ApiError(message, FORBIDDEN)
+
+
+def limit_exceeded(message: str) -> ApiError:
+    return ApiError(message, LIMIT_EXCEEDED)
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(message, BAD_REQUEST)
+
+
+_COMPLEXITY_HINTS = ("exceeds maximum operation depth", "aliases found", "more than")
+
+
+class ErrorShaping(SchemaExtension):
+    """Gives every top-level error a code and masks unexpected ones."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [self._shape(error) for error in errors]
+
+    def _shape(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, ApiError):
+            return GraphQLError(
+                original.message,
+                error.nodes,
+                error.source,
+                error.positions,
+                error.path,
+                extensions=original.extensions,
+            )
+        if isinstance(error, ApiError) or (error.extensions or {}).get("code"):
+            return error
+        if original is not None and not isinstance(original, GraphQLError):
+            return self._masked(error, original)
+        return GraphQLError(
+            error.message,
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            extensions={"code": self._request_error_code(error)},
+        )
+
+    def _request_error_code(self, error: GraphQLError) -> str:
+        if self.execution_context.graphql_document is None:
+            too_long = "tokens" in error.message and "more than" in error.message
+            return QUERY_TOO_COMPLEX if too_long else BAD_REQUEST
+        if any(hint in error.message for hint in _COMPLEXITY_HINTS):
+            return QUERY_TOO_COMPLEX
+        if error.message.startswith("Variable '$"):
+            return BAD_REQUEST
+        return VALIDATION_FAILED
+
+    def _masked(self, error: GraphQLError, original: BaseException) -> GraphQLError:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", None)
+        log.error(
+            "unexpected error",
+            request_id=request_id,
+            path=error.path,
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        return GraphQLError(
+            "Internal server error",
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            extensions={"code": INTERNAL, "requestId": request_id},
+        )

@@ -1,0 +1,1 @@
+"""The outside systems behind the domain's ports: payment providers, mail, pub/sub."""

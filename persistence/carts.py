@@ -1,0 +1,112 @@
+"""Carts and their lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.cart import Cart, CartLine, CartStatus
+from persistence.dialect import insert_for
+from persistence.tables import cart_lines, carts
+
+CART_QUERY = (
+    select(
+        carts.c.pk,
+        carts.c.id,
+        carts.c.store_id,
+        carts.c.status,
+        carts.c.created_at,
+        carts.c.updated_at,
+        carts.c.expires_at,
+        cart_lines.c.product_id,
+        cart_lines.c.sku,
+        cart_lines.c.quantity,
+    )
+    .select_from(carts.outerjoin(cart_lines, cart_lines.c.cart_pk == carts.c.pk))
+    .order_by(carts.c.pk, cart_lines.c.position)
+)
+
+
+def carts_from_rows(rows: Any) -> list[Cart]:
+    """Carts from CART_QUERY rows (one row per line, or one for an empty cart)."""
+    found: dict[int, Cart] = {}
+    for row in rows:
+        cart = found.get(row.pk)
+        if cart is None:
+            cart = found[row.pk] = Cart(
+                id=row.id,
+                store_id=row.store_id,
+                status=CartStatus(row.status),
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                expires_at=row.expires_at,
+                pk=row.pk,
+            )
+        if row.product_id is not None:
+            cart.lines.append(CartLine(row.product_id, row.sku, row.quantity))
+    return list(found.values())
+
+
+class SqlCartRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def get(self, store_id: str, cart_id: str, *, lock: bool = False) -> Cart | None:
+        query = CART_QUERY.where(carts.c.store_id == store_id, carts.c.id == cart_id)
+        if lock:
+            query = query.with_for_update(of=carts)
+        found = carts_from_rows(await self._connection.execute(query))
+        return found[0] if found else None
+
+    async def add(self, cart: Cart) -> bool:
+        statement = (
+            insert_for(self._connection, carts)
+            .values(
+                store_id=cart.store_id,
+                id=cart.id,
+                status=cart.status.value,
+                created_at=cart.created_at,
+                updated_at=cart.updated_at,
+                expires_at=cart.expires_at,
+            )
+            .on_conflict_do_nothing(index_elements=[carts.c.store_id, carts.c.id])
+            .returning(carts.c.pk)
+        )
+        pk = await self._connection.scalar(statement)
+        if pk is None:
+            return False
+        cart.pk = pk
+        await self._insert_lines(cart)
+        return True
+
+    async def save(self, cart: Cart, *, lines: bool) -> None:
+        await self._connection.execute(
+            update(carts)
+            .where(carts.c.pk == cart.pk)
+            .values(
+                status=cart.status.value, updated_at=cart.updated_at, expires_at=cart.expires_at
+            )
+        )
+        if lines:
+            await self._connection.execute(
+                delete(cart_lines).where(cart_lines.c.cart_pk == cart.pk)
+            )
+            await self._insert_lines(cart)
+
+    async def _insert_lines(self, cart: Cart) -> None:
+        if cart.lines:
+            await self._connection.execute(
+                insert(cart_lines),
+                [
+                    {
+                        "cart_pk": cart.pk,
+                        "position": position,
+                        "product_id": line.product_id,
+                        "sku": line.sku,
+                        "quantity": line.quantity,
+                    }
+                    for position, line in enumerate(cart.lines)
+                ],
+            )

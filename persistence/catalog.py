@@ -1,0 +1,199 @@
+"""Products, and stock: what is on hand, what open payments hold, and the guarded moves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ColumnElement, Select
+
+from domain.catalog import Product, ProductDraft
+from domain.line_meta import MetaDefinition
+from domain.money import Money
+from persistence.dialect import insert_for
+from persistence.mapping import definition_from_json, definition_to_json
+from persistence.tables import checkouts, products, stock_reservations, stores
+
+HOLDING_STOCK = ("PAYMENT_PENDING", "COMPLETABLE")
+
+
+def reserved_quantity(now: datetime, except_checkout: int | None = None) -> ColumnElement[Any]:
+    """What live reservations hold of a product. A reservation counts only while its checkout
+    holds stock and has not expired, so an expired one stops counting at once."""
+    conditions = [
+        stock_reservations.c.product_id == products.c.id,
+        checkouts.c.status.in_(HOLDING_STOCK),
+        checkouts.c.expires_at > now,
+    ]
+    if except_checkout is not None:
+        conditions.append(stock_reservations.c.checkout_id != except_checkout)
+    return (
+        select(func.coalesce(func.sum(stock_reservations.c.quantity), 0))
+        .select_from(
+            stock_reservations.join(checkouts, checkouts.c.id == stock_reservations.c.checkout_id)
+        )
+        .where(and_(*conditions))
+        .scalar_subquery()
+    )
+
+
+def product_query(store_id: str, now: datetime, except_checkout: int | None = None) -> Select[Any]:
+    return (
+        select(
+            products.c.id,
+            products.c.sku,
+            products.c.name,
+            products.c.price_minor,
+            products.c.stock,
+            products.c.meta_definition,
+            stores.c.currency,
+            reserved_quantity(now, except_checkout).label("reserved"),
+        )
+        .join(stores, stores.c.id == products.c.store_id)
+        .where(products.c.store_id == store_id)
+    )
+
+
+def product_from_row(row: Any) -> Product:
+    currency = row.currency
+    return Product(
+        id=row.id,
+        sku=row.sku,
+        name=row.name,
+        price=Money.from_minor(row.price_minor, currency),
+        stock=row.stock,
+        reserved=int(row.reserved or 0),
+        meta_definition=definition_from_json(row.meta_definition),
+    )
+
+
+class SqlProductRepository:
+    def __init__(self, connection: AsyncConnection, now: Any) -> None:
+        self._connection = connection
+        self._now = now
+
+    async def by_skus(
+        self, store_id: str, skus: Iterable[str], now: datetime
+    ) -> dict[str, Product]:
+        wanted = list(skus)
+        if not wanted:
+            return {}
+        rows = await self._connection.execute(
+            product_query(store_id, now).where(products.c.sku.in_(wanted))
+        )
+        return {row.sku: product_from_row(row) for row in rows}
+
+    async def lock_for_stock(
+        self, store_id: str, product_ids: Iterable[int], now: datetime, checkout_id: int | None
+    ) -> dict[int, Product]:
+        wanted = sorted(set(product_ids))
+        if not wanted:
+            return {}
+        # Rows are locked in id order, so two checkouts over the same products cannot deadlock.
+        rows = await self._connection.execute(
+            product_query(store_id, now, checkout_id)
+            .where(products.c.id.in_(wanted))
+            .order_by(products.c.id)
+            .with_for_update(of=products)
+        )
+        return {row.id: product_from_row(row) for row in rows}
+
+    async def upsert(self, store_id: str, drafts: Sequence[ProductDraft]) -> None:
+        if not drafts:
+            return
+        now = self._now()
+        statement = insert_for(self._connection, products)
+        statement = statement.on_conflict_do_update(
+            index_elements=[products.c.store_id, products.c.sku],
+            set_={
+                "name": statement.excluded.name,
+                "price_minor": statement.excluded.price_minor,
+                "stock": statement.excluded.stock,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+        await self._connection.execute(
+            statement,
+            [
+                {
+                    "store_id": store_id,
+                    "sku": d.sku,
+                    "name": d.name,
+                    "price_minor": d.price.minor,
+                    "stock": d.stock,
+                    "updated_at": now,
+                }
+                for d in drafts
+            ],
+        )
+
+    async def set_meta_definition(
+        self, store_id: str, sku: str, definition: MetaDefinition | None
+    ) -> None:
+        await self._connection.execute(
+            update(products)
+            .where(products.c.store_id == store_id, products.c.sku == sku)
+            .values(meta_definition=definition_to_json(definition))
+        )
+
+
+# An untracked product (stock NULL) passes the guard and stays NULL.
+_take = (
+    update(products)
+    .where(
+        products.c.id == bindparam("product_id"),
+        or_(products.c.stock.is_(None), products.c.stock >= bindparam("quantity")),
+    )
+    .values(stock=products.c.stock - bindparam("quantity"))
+)
+_put_back = (
+    update(products)
+    .where(products.c.id == bindparam("product_id"), products.c.stock.is_not(None))
+    .values(stock=products.c.stock + bindparam("quantity"))
+)
+
+
+class SqlStockLedger:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def reserve(self, checkout_id: int, quantities: Mapping[int, int]) -> None:
+        if quantities:
+            await self._connection.execute(
+                insert(stock_reservations),
+                [
+                    {"checkout_id": checkout_id, "product_id": product_id, "quantity": quantity}
+                    for product_id, quantity in sorted(quantities.items())
+                ],
+            )
+
+    async def release(self, checkout_id: int) -> None:
+        await self._connection.execute(
+            delete(stock_reservations).where(stock_reservations.c.checkout_id == checkout_id)
+        )
+
+    async def take(self, quantities: Mapping[int, int]) -> bool:
+        """Guarded decrements, in product id order; the caller rolls back when one is short."""
+        if not quantities:
+            return True
+        result = await self._connection.execute(
+            _take,
+            [
+                {"product_id": product_id, "quantity": quantity}
+                for product_id, quantity in sorted(quantities.items())
+            ],
+        )
+        return result.rowcount == len(quantities)
+
+    async def put_back(self, quantities: Mapping[int, int]) -> None:
+        if quantities:
+            await self._connection.execute(
+                _put_back,
+                [
+                    {"product_id": product_id, "quantity": quantity}
+                    for product_id, quantity in sorted(quantities.items())
+                ],
+            )

@@ -1,0 +1,219 @@
+"""Checkouts, their lines and their current payment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ColumnElement
+
+from domain.cart import Cart
+from domain.checkout import Checkout, CheckoutLine, CheckoutStatus
+from domain.money import Money
+from domain.payment import Payment
+from domain.store import Store
+from persistence.mapping import (
+    customer_from_json,
+    customer_to_json,
+    minor,
+    money,
+    settings_from_json,
+    totals_columns,
+    totals_from,
+)
+from persistence.payments import PAYMENT_COLUMNS, payment_columns, payment_from_row
+from persistence.tables import OPEN_STATUSES, carts, checkout_lines, checkouts, payments, stores
+
+CHECKOUT_QUERY = select(
+    checkouts,
+    carts.c.id.label("cart_public_id"),
+    stores.c.name.label("store_name"),
+    stores.c.currency.label("store_currency"),
+    stores.c.settings.label("store_settings"),
+    stores.c.is_demo.label("store_is_demo"),
+    *PAYMENT_COLUMNS,
+).select_from(
+    checkouts.join(stores, stores.c.id == checkouts.c.store_id)
+    .join(carts, carts.c.pk == checkouts.c.cart_pk)
+    .outerjoin(payments, payments.c.id == checkouts.c.payment_id)
+)
+
+LINES_QUERY = select(checkout_lines).order_by(
+    checkout_lines.c.checkout_id, checkout_lines.c.position
+)
+
+
+def checkout_from_row(row: Any, lines: list[CheckoutLine]) -> Checkout:
+    currency = row.currency
+    store = Store(
+        id=row.store_id,
+        name=row.store_name,
+        currency=row.store_currency,
+        settings=settings_from_json(row.store_settings, row.store_currency),
+        is_demo=row.store_is_demo,
+    )
+    return Checkout(
+        id=row.id,
+        token=row.token,
+        store=store,
+        cart_id=row.cart_public_id,
+        cart_pk=row.cart_pk,
+        status=CheckoutStatus(row.status),
+        lines=lines,
+        totals=totals_from(row, currency),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        expires_at=row.expires_at,
+        snapshot_at=row.snapshot_at,
+        customer=customer_from_json(row.customer),
+        shipping_method_id=row.shipping_method_id,
+        shipping_override=money(row.shipping_override_minor, currency),
+        tax_override=money(row.tax_override_minor, currency),
+        metadata=dict(row.checkout_metadata or {}),
+        payment=payment_from_row(row),
+    )
+
+
+def line_from_row(row: Any, currency: str) -> CheckoutLine:
+    return CheckoutLine(
+        product_id=row.product_id,
+        sku=row.sku,
+        name=row.name,
+        quantity=row.quantity,
+        unit_price=Money.from_minor(row.unit_price_minor, currency),
+        meta=row.meta,
+    )
+
+
+async def load_checkouts(
+    connection: AsyncConnection, condition: ColumnElement[bool], *, lock: bool = False
+) -> list[Checkout]:
+    query = CHECKOUT_QUERY.where(condition)
+    if lock:
+        query = query.with_for_update(of=checkouts)
+    rows = (await connection.execute(query)).all()
+    if not rows:
+        return []
+    lines: dict[int, list[CheckoutLine]] = {row.id: [] for row in rows}
+    currency = {row.id: row.currency for row in rows}
+    for line in await connection.execute(
+        LINES_QUERY.where(checkout_lines.c.checkout_id.in_(list(lines)))
+    ):
+        lines[line.checkout_id].append(line_from_row(line, currency[line.checkout_id]))
+    return [checkout_from_row(row, lines[row.id]) for row in rows]
+
+
+def _columns(checkout: Checkout) -> dict[str, Any]:
+    return {
+        "status": checkout.status.value,
+        "customer": customer_to_json(checkout.customer),
+        "shipping_method_id": checkout.shipping_method_id,
+        "shipping_override_minor": minor(checkout.shipping_override),
+        "tax_override_minor": minor(checkout.tax_override),
+        **totals_columns(checkout.totals),
+        "checkout_metadata": checkout.metadata,
+        "payment_id": checkout.payment.id if checkout.payment else None,
+        "updated_at": checkout.updated_at,
+        "expires_at": checkout.expires_at,
+        "snapshot_at": checkout.snapshot_at,
+    }
+
+
+class SqlCheckoutRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def get(self, token: str, *, lock: bool = False) -> Checkout | None:
+        found = await load_checkouts(self._connection, checkouts.c.token == token, lock=lock)
+        return found[0] if found else None
+
+    async def open_for_cart(self, cart: Cart) -> Checkout | None:
+        found = await load_checkouts(
+            self._connection,
+            (checkouts.c.cart_pk == cart.pk) & checkouts.c.status.in_(OPEN_STATUSES),
+            lock=True,
+        )
+        return found[0] if found else None
+
+    async def add(self, checkout: Checkout, cart: Cart) -> None:
+        checkout.id = await self._connection.scalar(
+            insert(checkouts)
+            .values(
+                token=checkout.token,
+                store_id=checkout.store.id,
+                cart_pk=cart.pk,
+                currency=checkout.currency,
+                created_at=checkout.created_at,
+                **_columns(checkout),
+            )
+            .returning(checkouts.c.id)
+        )
+        checkout.cart_pk = cart.pk
+        await self._insert_lines(checkout)
+
+    async def save(self, checkout: Checkout, *, lines: bool = False) -> None:
+        await self._connection.execute(
+            update(checkouts).where(checkouts.c.id == checkout.id).values(**_columns(checkout))
+        )
+        if lines:
+            await self._connection.execute(
+                delete(checkout_lines).where(checkout_lines.c.checkout_id == checkout.id)
+            )
+            await self._insert_lines(checkout)
+
+    async def save_line_meta(self, checkout: Checkout, line: CheckoutLine) -> None:
+        await self._connection.execute(
+            update(checkout_lines)
+            .where(
+                checkout_lines.c.checkout_id == checkout.id,
+                checkout_lines.c.product_id == line.product_id,
+            )
+            .values(meta=line.meta)
+        )
+
+    async def add_payment(self, checkout: Checkout, payment: Payment, now: datetime) -> Payment:
+        payment_id = await self._connection.scalar(
+            insert(payments)
+            .values(
+                store_id=checkout.store.id,
+                checkout_id=checkout.id,
+                created_at=now,
+                updated_at=now,
+                **payment_columns(payment),
+            )
+            .returning(payments.c.id)
+        )
+        return replace(payment, id=payment_id)
+
+    async def save_payment(self, payment: Payment, now: datetime) -> None:
+        await self._connection.execute(
+            update(payments)
+            .where(payments.c.id == payment.id)
+            .values(updated_at=now, **payment_columns(payment))
+        )
+
+    async def _insert_lines(self, checkout: Checkout) -> None:
+        if checkout.lines:
+            await self._connection.execute(
+                insert(checkout_lines), _line_rows(checkout.id, checkout.lines)
+            )
+
+
+def _line_rows(owner_id: int | None, lines: Sequence[CheckoutLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "checkout_id": owner_id,
+            "position": position,
+            "product_id": line.product_id,
+            "sku": line.sku,
+            "name": line.name,
+            "quantity": line.quantity,
+            "unit_price_minor": line.unit_price.minor,
+            "meta": line.meta,
+        }
+        for position, line in enumerate(lines)
+    ]

@@ -1,0 +1,115 @@
+"""The outbox: side effects written in the same transaction as their cause, delivered later by
+the worker. A row is claimed with a lease, so a worker that dies mid-delivery leaves it to be
+claimed again once the lease runs out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.events import OutboxMessage
+from persistence.dialect import insert_for
+from persistence.tables import outbox
+
+
+class SqlOutbox:
+    def __init__(self, connection: AsyncConnection, now: Any) -> None:
+        self._connection = connection
+        self._now = now
+
+    async def add(self, messages: Sequence[OutboxMessage]) -> None:
+        if not messages:
+            return
+        now = self._now()
+        await self._connection.execute(
+            insert_for(self._connection, outbox).on_conflict_do_nothing(
+                index_elements=[outbox.c.dedupe_key]
+            ),
+            [
+                {
+                    "store_id": m.store_id,
+                    "kind": m.kind,
+                    "payload": m.payload,
+                    "dedupe_key": m.dedupe_key,
+                    "available_at": now,
+                    "created_at": now,
+                }
+                for m in messages
+            ],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    id: int
+    kind: str
+    store_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _due(now: datetime) -> Any:
+    return and_(
+        outbox.c.delivered_at.is_(None),
+        outbox.c.available_at <= now,
+        or_(outbox.c.locked_until.is_(None), outbox.c.locked_until <= now),
+    )
+
+
+async def claim(
+    connection: AsyncConnection, now: datetime, lease: timedelta, limit: int
+) -> list[ClaimedMessage]:
+    """Due messages, leased to this worker. SKIP LOCKED lets several workers claim side by
+    side on PostgreSQL without waiting on or taking each other's rows."""
+    due = (
+        select(outbox.c.id)
+        .where(_due(now))
+        .order_by(outbox.c.available_at, outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = await connection.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(due.scalar_subquery()), _due(now))
+        .values(locked_until=now + lease, attempts=outbox.c.attempts + 1)
+        .returning(
+            outbox.c.id, outbox.c.kind, outbox.c.store_id, outbox.c.payload, outbox.c.attempts
+        )
+    )
+    return [ClaimedMessage(r.id, r.kind, r.store_id, r.payload, r.attempts) for r in rows]
+
+
+async def mark_delivered(connection: AsyncConnection, message_id: int, now: datetime) -> None:
+    await connection.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id)
+        .values(delivered_at=now, locked_until=None, last_error=None)
+    )
+
+
+async def mark_failed(
+    connection: AsyncConnection, message_id: int, retry_at: datetime, error: str
+) -> None:
+    await connection.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id)
+        .values(available_at=retry_at, locked_until=None, last_error=error[:500])
+    )
+
+
+async def backlog(connection: AsyncConnection, now: datetime) -> tuple[int, datetime | None]:
+    """Messages not yet delivered, and when the oldest of them was written."""
+    row = (
+        await connection.execute(
+            select(func.count(), func.min(outbox.c.created_at)).where(
+                outbox.c.delivered_at.is_(None)
+            )
+        )
+    ).one()
+    oldest = row[1]
+    return int(row[0]), oldest

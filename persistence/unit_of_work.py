@@ -1,0 +1,87 @@
+"""One transaction around one domain service call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.events import Event
+from domain.ports import EventPublisher
+from persistence.carts import SqlCartRepository
+from persistence.catalog import SqlProductRepository, SqlStockLedger
+from persistence.checkouts import SqlCheckoutRepository
+from persistence.database import WRITE, Database
+from persistence.orders import SqlOrderRepository
+from persistence.outbox import SqlOutbox
+from persistence.stores import SqlStoreRepository
+
+
+class SqlUnitOfWork:
+    """Leaving the block without `commit()` rolls back. Events recorded with `publish` are
+    handed to the publisher after the commit, never for a change that rolled back."""
+
+    def __init__(
+        self, database: Database, publisher: EventPublisher, now: Callable[[], datetime]
+    ) -> None:
+        self._database = database
+        self._publisher = publisher
+        self._now = now
+        self._connection: AsyncConnection | None = None
+        self._events: list[Event] = []
+        self._committed = False
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        lock = self._database.write_lock
+        if lock is not None:
+            await lock.acquire()
+        try:
+            connection = await self._database.connect().start()
+            connection = await connection.execution_options(**{WRITE: True})
+            await connection.begin()
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        self._connection = connection
+        self.stores = SqlStoreRepository(connection, self._now)
+        self.products = SqlProductRepository(connection, self._now)
+        self.stock = SqlStockLedger(connection)
+        self.carts = SqlCartRepository(connection)
+        self.checkouts = SqlCheckoutRepository(connection)
+        self.orders = SqlOrderRepository(connection)
+        self.outbox = SqlOutbox(connection, self._now)
+        return self
+
+    @property
+    def connection(self) -> AsyncConnection:
+        assert self._connection is not None, "outside the unit of work"
+        return self._connection
+
+    async def commit(self) -> None:
+        await self.connection.commit()
+        self._committed = True
+
+    def publish(self, event: Event) -> None:
+        if event not in self._events:
+            self._events.append(event)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        try:
+            if connection is not None:
+                if not self._committed:
+                    await connection.rollback()
+                await connection.close()
+        finally:
+            if self._database.write_lock is not None:
+                self._database.write_lock.release()
+        if self._committed and self._events:
+            await self._publisher.publish(tuple(self._events))
