@@ -118,6 +118,17 @@ class Outbox(Protocol):
     async def add(self, messages: Sequence[OutboxMessage]) -> None: ...
 
 
+class MailNotSent(Exception):
+    """The mail server refused or could not be reached; the worker tries again later."""
+
+
+class Mailer(Protocol):
+    async def send_order_confirmation(self, order: Order, store: Store, message_id: str) -> None:
+        """Sends the confirmation of `order`; `message_id` is the same on every attempt, so a
+        mail that went out twice after a crash can be told apart. Raises MailNotSent."""
+        ...
+
+
 class EventPublisher(Protocol):
     async def publish(self, events: Sequence[Event]) -> None: ...
 
