@@ -200,11 +200,6 @@ class Checkout:
             tax_override=self.tax_override,
         )
 
-    def reopen(self) -> None:
-        """Lines or totals changed: an open payment no longer matches, the shopper pays anew."""
-        if self.status.holds_stock:
-            self.move_to(CheckoutStatus.ACTIVE)
-
 
 def check_metadata(metadata: Any) -> Problem | None:
     if metadata is None:

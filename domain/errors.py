@@ -66,14 +66,19 @@ class Problem:
 @dataclass(frozen=True, slots=True)
 class Rejected:
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+    # What the caller should see beside the problems: the checkout as it stands, e.g. with the
+    # new prices a PRICE_CHANGED refusal put on it for the shopper to confirm.
+    subject: object | None = None
 
     @classmethod
-    def of(cls, code: ErrorCode, message: str, field: FieldPath | None = None) -> Rejected:
-        return cls((Problem(code, message, field),))
+    def of(
+        cls, code: ErrorCode, message: str, field: FieldPath | None = None, subject: object = None
+    ) -> Rejected:
+        return cls((Problem(code, message, field),), subject)
 
     @classmethod
-    def all(cls, problems: Sequence[Problem]) -> Rejected:
-        return cls(tuple(problems))
+    def all(cls, problems: Sequence[Problem], subject: object = None) -> Rejected:
+        return cls(tuple(problems), subject)
 
 
 T = TypeVar("T")

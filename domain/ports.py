@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from domain.cart import Cart
 from domain.catalog import Product, ProductDraft
@@ -77,6 +77,10 @@ class StockLedger(Protocol):
 
     async def put_back(self, quantities: Mapping[int, int]) -> None: ...
 
+    async def purge_released(self, now: datetime) -> int:
+        """Drops reservations that no longer count (their checkout closed or expired)."""
+        ...
+
 
 class CartRepository(Protocol):
     async def get(self, store_id: str, cart_id: str, *, lock: bool = False) -> Cart | None: ...
@@ -86,6 +90,10 @@ class CartRepository(Protocol):
         ...
 
     async def save(self, cart: Cart, *, lines: bool) -> None: ...
+
+    async def mark_converted(self, cart_pk: int, now: datetime) -> None: ...
+
+    async def expire_due(self, now: datetime, limit: int) -> int: ...
 
 
 class CheckoutRepository(Protocol):
@@ -103,6 +111,10 @@ class CheckoutRepository(Protocol):
 
     async def save_payment(self, payment: Payment, now: datetime) -> None: ...
 
+    async def expire_due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """Marks open checkouts past their time EXPIRED; their (store id, token)s."""
+        ...
+
 
 class OrderRepository(Protocol):
     async def add(self, order: Order, checkout: Checkout) -> None: ...
@@ -118,7 +130,30 @@ class Outbox(Protocol):
     async def add(self, messages: Sequence[OutboxMessage]) -> None: ...
 
 
-class MailNotSent(Exception):
+@dataclass(frozen=True, slots=True)
+class OutboxJob:
+    id: int
+    kind: str
+    store_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+class OutboxQueue(Protocol):
+    """Claims outbox messages with a lease, each call its own short transaction."""
+
+    async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[OutboxJob]: ...
+
+    async def delivered(self, job_id: int, now: datetime) -> None: ...
+
+    async def failed(self, job_id: int, retry_at: datetime, error: str) -> None: ...
+
+
+class DeliveryFailed(Exception):
+    """A side effect could not be carried out now; its message is tried again later."""
+
+
+class MailNotSent(DeliveryFailed):
     """The mail server refused or could not be reached; the worker tries again later."""
 
 

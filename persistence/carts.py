@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -94,6 +95,27 @@ class SqlCartRepository:
                 delete(cart_lines).where(cart_lines.c.cart_pk == cart.pk)
             )
             await self._insert_lines(cart)
+
+    async def mark_converted(self, cart_pk: int, now: datetime) -> None:
+        await self._connection.execute(
+            update(carts)
+            .where(carts.c.pk == cart_pk)
+            .values(status=CartStatus.CONVERTED.value, updated_at=now)
+        )
+
+    async def expire_due(self, now: datetime, limit: int) -> int:
+        due = (
+            select(carts.c.pk)
+            .where(carts.c.status == CartStatus.ACTIVE.value, carts.c.expires_at <= now)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = await self._connection.execute(
+            update(carts)
+            .where(carts.c.pk.in_(due.scalar_subquery()), carts.c.status == CartStatus.ACTIVE.value)
+            .values(status=CartStatus.EXPIRED.value)
+        )
+        return result.rowcount
 
     async def _insert_lines(self, cart: Cart) -> None:
         if cart.lines:

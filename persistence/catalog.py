@@ -175,6 +175,15 @@ class SqlStockLedger:
             delete(stock_reservations).where(stock_reservations.c.checkout_id == checkout_id)
         )
 
+    async def purge_released(self, now: datetime) -> int:
+        still_held = select(checkouts.c.id).where(
+            checkouts.c.status.in_(HOLDING_STOCK), checkouts.c.expires_at > now
+        )
+        result = await self._connection.execute(
+            delete(stock_reservations).where(stock_reservations.c.checkout_id.not_in(still_held))
+        )
+        return result.rowcount
+
     async def take(self, quantities: Mapping[int, int]) -> bool:
         """Guarded decrements, in product id order; the caller rolls back when one is short."""
         if not quantities:

@@ -196,6 +196,38 @@ class SqlCheckoutRepository:
             .values(updated_at=now, **payment_columns(payment))
         )
 
+    async def expire_due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        due = (
+            select(checkouts.c.id)
+            .where(checkouts.c.status.in_(OPEN_STATUSES), checkouts.c.expires_at <= now)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = (
+            await self._connection.execute(
+                update(checkouts)
+                .where(
+                    checkouts.c.id.in_(due.scalar_subquery()), checkouts.c.status.in_(OPEN_STATUSES)
+                )
+                .values(status=CheckoutStatus.EXPIRED.value, updated_at=now)
+                .returning(checkouts.c.store_id, checkouts.c.token, checkouts.c.payment_id)
+            )
+        ).all()
+        # An invoice promised to an expired checkout is void; online payments end at their
+        # provider, which says so itself.
+        payment_ids = [row.payment_id for row in rows if row.payment_id is not None]
+        if payment_ids:
+            await self._connection.execute(
+                update(payments)
+                .where(
+                    payments.c.id.in_(payment_ids),
+                    payments.c.provider == "INVOICE",
+                    payments.c.status == "PENDING",
+                )
+                .values(status="EXPIRED", updated_at=now)
+            )
+        return [(row.store_id, row.token) for row in rows]
+
     async def _insert_lines(self, checkout: Checkout) -> None:
         if checkout.lines:
             await self._connection.execute(

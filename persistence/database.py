@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -32,6 +34,20 @@ class Database:
 
     def connect(self) -> AsyncConnection:
         return self.engine.connect()
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """A short write transaction outside a unit of work, committed when the block ends."""
+        if self.write_lock is not None:
+            await self.write_lock.acquire()
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execution_options(**{WRITE: True})
+                async with connection.begin():
+                    yield connection
+        finally:
+            if self.write_lock is not None:
+                self.write_lock.release()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -5,7 +5,6 @@ claimed again once the lease runs out."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +12,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.events import OutboxMessage
+from domain.ports import OutboxJob
+from persistence.database import Database
 from persistence.dialect import insert_for
 from persistence.tables import outbox
 
@@ -44,15 +45,6 @@ class SqlOutbox:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimedMessage:
-    id: int
-    kind: str
-    store_id: str
-    payload: dict[str, Any]
-    attempts: int
-
-
 def _due(now: datetime) -> Any:
     return and_(
         outbox.c.delivered_at.is_(None),
@@ -63,7 +55,7 @@ def _due(now: datetime) -> Any:
 
 async def claim(
     connection: AsyncConnection, now: datetime, lease: timedelta, limit: int
-) -> list[ClaimedMessage]:
+) -> list[OutboxJob]:
     """Due messages, leased to this worker. SKIP LOCKED lets several workers claim side by
     side on PostgreSQL without waiting on or taking each other's rows."""
     due = (
@@ -81,7 +73,7 @@ async def claim(
             outbox.c.id, outbox.c.kind, outbox.c.store_id, outbox.c.payload, outbox.c.attempts
         )
     )
-    return [ClaimedMessage(r.id, r.kind, r.store_id, r.payload, r.attempts) for r in rows]
+    return [OutboxJob(r.id, r.kind, r.store_id, r.payload, r.attempts) for r in rows]
 
 
 async def mark_delivered(connection: AsyncConnection, message_id: int, now: datetime) -> None:
@@ -113,3 +105,20 @@ async def backlog(connection: AsyncConnection, now: datetime) -> tuple[int, date
     ).one()
     oldest = row[1]
     return int(row[0]), oldest
+
+
+class SqlOutboxQueue:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[OutboxJob]:
+        async with self._database.writing() as connection:
+            return await claim(connection, now, lease, limit)
+
+    async def delivered(self, job_id: int, now: datetime) -> None:
+        async with self._database.writing() as connection:
+            await mark_delivered(connection, job_id, now)
+
+    async def failed(self, job_id: int, retry_at: datetime, error: str) -> None:
+        async with self._database.writing() as connection:
+            await mark_failed(connection, job_id, retry_at, error)

@@ -12,7 +12,7 @@ from persistence.tables import payments
 
 # Payment columns under a prefix, for queries that join a payment to its checkout or order.
 PAYMENT_COLUMNS: tuple[Label[Any], ...] = tuple(
-    column.label(f"payment_{column.name}")
+    column.label(f"pay_{column.name}")
     for column in (
         payments.c.id,
         payments.c.provider,
@@ -30,20 +30,20 @@ PAYMENT_COLUMNS: tuple[Label[Any], ...] = tuple(
 
 
 def payment_from_row(row: Any) -> Payment | None:
-    if row.payment_id is None:
+    if row.pay_id is None:
         return None
-    currency = row.payment_currency
+    currency = row.pay_currency
     return Payment(
-        id=row.payment_id,
-        provider=PaymentProvider(row.payment_provider),
-        flow=PaymentFlow(row.payment_flow) if row.payment_flow else None,
-        status=PaymentStatus(row.payment_status),
-        amount=Money.from_minor(row.payment_amount_minor, currency),
-        created_at=row.payment_created_at,
-        external_id=row.payment_external_id,
-        redirect_url=row.payment_redirect_url,
-        client_secret=row.payment_client_secret,
-        refunded=Money.from_minor(row.payment_refunded_minor, currency),
+        id=row.pay_id,
+        provider=PaymentProvider(row.pay_provider),
+        flow=PaymentFlow(row.pay_flow) if row.pay_flow else None,
+        status=PaymentStatus(row.pay_status),
+        amount=Money.from_minor(row.pay_amount_minor, currency),
+        created_at=row.pay_created_at,
+        external_id=row.pay_external_id,
+        redirect_url=row.pay_redirect_url,
+        client_secret=row.pay_client_secret,
+        refunded=Money.from_minor(row.pay_refunded_minor, currency),
     )
 
 

@@ -5,11 +5,20 @@ from __future__ import annotations
 import strawberry
 
 from graph.mutations.add_cart_lines import add_cart_lines
+from graph.mutations.cancel_order import cancel_order
+from graph.mutations.cancel_checkout import cancel_checkout
+from graph.mutations.complete_checkout import complete_checkout
 from graph.mutations.create_cart import create_cart
+from graph.mutations.create_payment import create_payment
 from graph.mutations.define_line_meta import define_line_meta
+from graph.mutations.initiate_checkout import initiate_checkout
+from graph.mutations.mark_order_paid import mark_order_paid
 from graph.mutations.remove_cart_lines import remove_cart_lines
+from graph.mutations.set_customer import set_customer
+from graph.mutations.set_line_meta import set_line_meta
 from graph.mutations.set_option_source import set_option_source
 from graph.mutations.update_cart_lines import update_cart_lines
+from graph.mutations.update_order_status import update_order_status
 from graph.mutations.update_store_settings import update_store_settings
 from graph.mutations.upsert_products import upsert_products
 
@@ -24,3 +33,12 @@ class Mutation:
     define_line_meta = define_line_meta
     set_option_source = set_option_source
     update_store_settings = update_store_settings
+    initiate_checkout = initiate_checkout
+    set_customer = set_customer
+    set_line_meta = set_line_meta
+    create_payment = create_payment
+    complete_checkout = complete_checkout
+    cancel_checkout = cancel_checkout
+    update_order_status = update_order_status
+    cancel_order = cancel_order
+    mark_order_paid = mark_order_paid

@@ -84,3 +84,24 @@ def cart_payload(info: strawberry.Info, outcome: CartChange | Rejected) -> CartP
         return CartPayload(cart=Cart.from_domain(change.cart))
 
     return payload(outcome, success, lambda errors: CartPayload(errors=errors))
+
+
+def checkout_payload(outcome: object) -> CheckoutPayload:
+    """The checkout, also beside errors when the refusal shows it (e.g. with new prices)."""
+    from domain.checkout import Checkout as DomainCheckout
+
+    if isinstance(outcome, Rejected):
+        subject = outcome.subject
+        shown = Checkout.from_domain(subject) if isinstance(subject, DomainCheckout) else None
+        return CheckoutPayload(checkout=shown, errors=user_errors(outcome))
+    assert isinstance(outcome, DomainCheckout)
+    return CheckoutPayload(checkout=Checkout.from_domain(outcome))
+
+
+def order_payload(outcome: object) -> OrderPayload:
+    from domain.order import Order as DomainOrder
+
+    if isinstance(outcome, Rejected):
+        return OrderPayload(errors=user_errors(outcome))
+    assert isinstance(outcome, DomainOrder)
+    return OrderPayload(order=Order.from_domain(outcome))

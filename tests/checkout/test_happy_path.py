@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from tests.checkout.flow import (
+    COMPLETE,
+    CREATE_PAYMENT,
+    PRODUCT,
+    SET_CUSTOMER,
+    CUSTOMER,
+    mutate,
+    new_checkout,
+    stock_shop,
+)
+from tests.support import Api
+
+
+async def test_cart_to_invoice_order(api: Api) -> None:
+    await stock_shop(api)
+    checkout = await new_checkout(
+        api, [{"sku": "LENS", "quantity": 2}, {"sku": "CARD", "quantity": 1}]
+    )
+    assert checkout["status"] == "ACTIVE"
+    assert checkout["totals"]["subtotal"] == {"amount": "74.90"}
+    token = checkout["token"]
+
+    answer = await mutate(api, SET_CUSTOMER, {"token": token, "input": CUSTOMER})
+    assert answer["errors"] == []
+    totals = answer["checkout"]["totals"]
+    # 74.90 + 4.95 shipping; tax 21 % per line: 10.48 + 5.25 + 1.04 = 16.77
+    assert totals == {
+        "subtotal": {"amount": "74.90"},
+        "shipping": {"amount": "4.95"},
+        "tax": {"amount": "16.77"},
+        "total": {"amount": "96.62", "currency": "EUR"},
+    }
+    assert answer["checkout"]["customer"]["billingAddress"]["country"] == "NL"
+
+    paid = await mutate(api, CREATE_PAYMENT, {"token": token, "input": {"provider": "INVOICE"}})
+    assert paid["errors"] == []
+    assert paid["checkout"]["status"] == "COMPLETABLE"
+    assert paid["checkout"]["payment"]["provider"] == "INVOICE"
+
+    done = await mutate(api, COMPLETE, {"token": token})
+    assert done["errors"] == [], done
+    order = done["order"]
+    assert order["status"] == "PENDING" and order["paymentStatus"] == "UNPAID"
+    assert order["number"].startswith("CF-")
+    assert done["checkout"]["status"] == "COMPLETED"
+
+    again = await mutate(api, COMPLETE, {"token": token})
+    assert again["order"]["id"] == order["id"]
+    stock = await api.data(PRODUCT, {"sku": "LENS"})
+    assert stock["product"]["stock"] == 8
