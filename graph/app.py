@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from graph.http_limits import BodyLimit, RequestId
 from graph.logs import configure_logging
 from graph.runtime import Runtime, build_runtime
 from graph.settings import Settings
+from graph.worker import Worker
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:
@@ -30,9 +32,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker = Worker(runtime, interval=settings.worker_interval_seconds)
+        task = asyncio.create_task(worker.run()) if settings.run_worker else None
         try:
             yield
         finally:
+            # The round in progress finishes: no outbox row is left half-done.
+            worker.stop()
+            if task is not None:
+                await task
             if owns_runtime:
                 await runtime.close()
 

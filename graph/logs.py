@@ -33,3 +33,5 @@ def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Alembic narrates every migration check (each /readyz); only its warnings matter.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from domain.ports import Clock, Ports
+from domain.ports import Clock, Mailer, Ports
 from graph.settings import Settings
 from integrations.in_process_bus import InProcessBus
+from integrations.mail import mailer_from_settings
 from persistence.database import Database
 from persistence.readers import Readers
 from persistence.unit_of_work import SqlUnitOfWork
@@ -26,6 +27,7 @@ class Runtime:
     readers: Readers
     ports: Ports
     bus: InProcessBus
+    mailer: Mailer
 
     @property
     def clock(self) -> Clock:
@@ -44,4 +46,6 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         unit_of_work=lambda: SqlUnitOfWork(database, bus, clock.now),
         clock=clock,
     )
-    return Runtime(settings, database, Readers(database), ports, bus)
+    smtp_url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
+    mailer = mailer_from_settings(smtp_url, settings.mail_dir, settings.mail_sender)
+    return Runtime(settings, database, Readers(database), ports, bus, mailer)

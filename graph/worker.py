@@ -12,7 +12,6 @@ from datetime import timedelta
 import structlog
 
 from domain import expiry, outbox_delivery
-from domain.ports import Mailer
 from graph.runtime import Runtime, build_runtime
 from graph.settings import Settings
 from persistence.outbox import SqlOutboxQueue
@@ -24,7 +23,6 @@ class Worker:
     def __init__(
         self,
         runtime: Runtime,
-        mailer: Mailer,
         *,
         interval: float = 1.0,
         lease: timedelta = timedelta(minutes=2),
@@ -33,7 +31,7 @@ class Worker:
         self.interval = interval
         self.lease = lease
         self.queue = SqlOutboxQueue(runtime.database)
-        self.deliverers = outbox_delivery.standard_deliverers(runtime.ports, mailer)
+        self.deliverers = outbox_delivery.standard_deliverers(runtime.ports, runtime.mailer)
         self._stop = asyncio.Event()
 
     async def run_once(self) -> tuple[outbox_delivery.DeliveryReport, expiry.ExpiryReport]:
@@ -69,11 +67,10 @@ class Worker:
 async def run_worker_process(settings: Settings) -> None:
     """`checkout-flow worker`: the worker alone, until SIGTERM or SIGINT."""
     from graph.logs import configure_logging
-    from integrations.mail import mailer_from_settings
 
     configure_logging(settings.log_format, settings.log_level)
     runtime = build_runtime(settings)
-    worker = Worker(runtime, mailer_from_settings(settings), interval=settings.worker_interval_seconds)
+    worker = Worker(runtime, interval=settings.worker_interval_seconds)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, worker.stop)
