@@ -3,34 +3,23 @@ all in one transaction, exactly once.
 
 The checkout row is locked first, so concurrent completions queue; the one that finds the
 checkout COMPLETED returns the order the first one made. A unique constraint (one order per
-checkout) stands behind that in the database.
+checkout) stands behind that in the database. An online payment is confirmed with its
+provider, never on the client's word.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from domain.checkout import Checkout, CheckoutStatus
 from domain.checkout_lookup import find_checkout
-from domain.checkout_payment import meta_problems
 from domain.errors import ErrorCode, Outcome, Problem, Rejected, path
-from domain.events import (
-    ORDER_CONFIRMATION_EMAIL,
-    CheckoutChanged,
-    OrderChanged,
-    OutboxMessage,
-)
-from domain.order import (
-    Order,
-    OrderLine,
-    OrderPaymentStatus,
-    OrderStatus,
-    new_order_id,
-    order_number,
-)
-from domain.payment import PaymentProvider
-from domain.ports import Ports, UnitOfWork
+from domain.order import Order
+from domain.order_placement import place_order
+from domain.payment import Payment
+from domain.payment_gateway import PaymentProviderFailed
+from domain.payment_updates import apply_payment_update
+from domain.ports import Ports
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +28,41 @@ class Completion:
     checkout: Checkout
 
 
+@dataclass(frozen=True, slots=True)
+class _AskProvider:
+    """The payment is open at its provider: ask it (outside the transaction) and try again."""
+
+    checkout: Checkout
+    payment: Payment
+
+
 async def complete_checkout(
     ports: Ports, token: str, *, store_scope: str | None
 ) -> Outcome[Completion]:
+    outcome = await _complete(ports, token, store_scope)
+    if not isinstance(outcome, _AskProvider):
+        return outcome
+    checkout, payment = outcome.checkout, outcome.payment
+    assert payment.external_id is not None
+    gateway = await ports.payments.gateway(checkout.store, payment.provider)
+    if gateway is None:
+        message = f"this store has no {payment.provider.value} account set up"
+        return Rejected.of(ErrorCode.PROVIDER_NOT_CONFIGURED, message, path("token"), checkout)
+    try:
+        seen = await gateway.fetch(payment.external_id)
+    except PaymentProviderFailed as exc:
+        message = f"the payment provider could not be asked: {exc}"
+        return Rejected.of(ErrorCode.PAYMENT_PROVIDER_ERROR, message, path("token"), checkout)
+    await apply_payment_update(ports, checkout.store.id, seen)
+    settled = await _complete(ports, token, store_scope)
+    if isinstance(settled, _AskProvider):
+        return Rejected((_not_paid(),), subject=settled.checkout)
+    return settled
+
+
+async def _complete(
+    ports: Ports, token: str, store_scope: str | None
+) -> Completion | Rejected | _AskProvider:
     async with ports.unit_of_work() as uow:
         now = ports.clock.now()
         checkout = await find_checkout(uow, token, store_scope)
@@ -54,7 +75,10 @@ async def complete_checkout(
         refusal = checkout.refusal(now) or _payment_refusal(checkout)
         if refusal:
             return Rejected((refusal,), subject=checkout)
-        outcome = await _make_order(uow, checkout, now)
+        payment = checkout.payment
+        if checkout.status is CheckoutStatus.PAYMENT_PENDING and payment is not None:
+            return _AskProvider(checkout, payment)
+        outcome = await place_order(uow, checkout, now)
         if isinstance(outcome, Rejected):
             return outcome
         await uow.commit()
@@ -68,81 +92,10 @@ def _payment_refusal(checkout: Checkout) -> Problem | None:
     if checkout.payment is None or checkout.status is CheckoutStatus.ACTIVE:
         message = "choose a payment (createPayment) before completing"
         return Problem(ErrorCode.PAYMENT_REQUIRED, message, path("token"))
-    if checkout.status is not CheckoutStatus.COMPLETABLE:
-        message = "the payment has not been received yet"
-        return Problem(ErrorCode.PAYMENT_NOT_PAID, message, path("token"))
     return None
 
 
-async def _make_order(uow: UnitOfWork, checkout: Checkout, now: datetime) -> Order | Rejected:
-    assert checkout.id is not None and checkout.customer is not None
-    quantities: dict[int, int] = {}
-    for line in checkout.lines:
-        quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
-    products = await uow.products.lock_for_stock(checkout.store.id, quantities, now, checkout.id)
-    problems = meta_problems(checkout, products)
-    for index, line in enumerate(checkout.lines):
-        if not products[line.product_id].can_supply(line.quantity):
-            message = f"{line.sku} is no longer in stock"
-            problems.append(
-                Problem(ErrorCode.INSUFFICIENT_STOCK, message, path("items", index, "quantity"))
-            )
-    if problems or not await uow.stock.take(quantities):
-        return Rejected.all(problems or [_sold_out()], subject=checkout)
-    await uow.carts.mark_converted(checkout.cart_pk, now)  # type: ignore[arg-type]
-    checkout.move_to(CheckoutStatus.COMPLETED)
-    checkout.updated_at = now
-    await uow.checkouts.save(checkout)
-    order = _order_of(checkout, await uow.stores.next_order_sequence(checkout.store.id), now)
-    await uow.orders.add(order, checkout)
-    await uow.outbox.add(
-        [
-            OutboxMessage(
-                kind=ORDER_CONFIRMATION_EMAIL,
-                store_id=checkout.store.id,
-                payload={"orderId": order.id},
-                dedupe_key=f"{ORDER_CONFIRMATION_EMAIL}:{order.id}",
-            )
-        ]
-    )
-    uow.publish(CheckoutChanged(checkout.store.id, checkout.token))
-    uow.publish(OrderChanged(checkout.store.id, order.id, checkout.token))
-    return order
-
-
-def _sold_out() -> Problem:
-    return Problem(ErrorCode.INSUFFICIENT_STOCK, "an item sold out meanwhile", path("items"))
-
-
-def _order_of(checkout: Checkout, sequence: int, now: datetime) -> Order:
-    assert checkout.customer is not None
-    payment = checkout.payment
-    paid = (
-        payment is not None
-        and payment.provider is not PaymentProvider.INVOICE
-        and payment.status.is_paid
-    )
-    return Order(
-        id=new_order_id(),
-        store_id=checkout.store.id,
-        number=order_number(now.year, sequence),
-        status=OrderStatus.PENDING,
-        payment_status=OrderPaymentStatus.PAID if paid else OrderPaymentStatus.UNPAID,
-        checkout_token=checkout.token,
-        customer=checkout.customer,
-        totals=checkout.totals,
-        created_at=now,
-        updated_at=now,
-        lines=[
-            OrderLine(
-                product_id=line.product_id,
-                sku=line.sku,
-                name=line.name,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                meta=dict(line.meta) if line.meta else None,
-            )
-            for line in checkout.lines
-        ],
-        payment=payment,
+def _not_paid() -> Problem:
+    return Problem(
+        ErrorCode.PAYMENT_NOT_PAID, "the payment has not been received yet", path("token")
     )

@@ -15,8 +15,7 @@ async def reopen(uow: UnitOfWork, checkout: Checkout, now: datetime) -> None:
     if not checkout.status.holds_stock:
         return
     checkout.move_to(CheckoutStatus.ACTIVE)
-    assert checkout.id is not None
-    await uow.stock.release(checkout.id)
+    await release_hold(uow, checkout)
     payment = checkout.payment
     if (
         payment is not None
@@ -28,3 +27,10 @@ async def reopen(uow: UnitOfWork, checkout: Checkout, now: datetime) -> None:
         checkout.payment = payment.moved(PaymentStatus.CANCELED)
         await uow.checkouts.save_payment(checkout.payment, now)
     uow.publish(CheckoutChanged(checkout.store.id, checkout.token))
+
+
+async def release_hold(uow: UnitOfWork, checkout: Checkout) -> None:
+    """Its reserved quantities go back to the shelf (they stop counting with the status
+    already; this drops the rows)."""
+    assert checkout.id is not None
+    await uow.stock.release(checkout.id)

@@ -29,6 +29,7 @@ Event = CheckoutChanged | OrderChanged
 
 # Outbox message kinds; each has one deliverer in the worker.
 ORDER_CONFIRMATION_EMAIL = "order_confirmation_email"
+REFUND_PAYMENT = "refund_payment"
 
 
 @dataclass(frozen=True, slots=True)

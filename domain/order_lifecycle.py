@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from domain.errors import ErrorCode, Outcome, Rejected, path
 from domain.events import OrderChanged
+from domain.money import Money
 from domain.order import Order, OrderPaymentStatus, OrderStatus
+from domain.payment_updates import refund_later
 from domain.ports import Ports, UnitOfWork
 
 MAX_REASON = 500
@@ -42,6 +44,7 @@ async def cancel_order(
         for line in order.lines:
             quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
         await uow.stock.put_back(quantities)
+        await _refund_online_payment(uow, order)
         order.status = OrderStatus.CANCELLED
         order.cancel_reason = (reason or "").strip() or None
         return await _save(uow, order, ports)
@@ -57,6 +60,17 @@ async def mark_order_paid(ports: Ports, store_id: str, order_id: str) -> Outcome
             return Rejected((problem,))
         order.payment_status = OrderPaymentStatus.PAID
         return await _save(uow, order, ports)
+
+
+async def _refund_online_payment(uow: UnitOfWork, order: Order) -> None:
+    """A paid online order is refunded through its provider, after commit, via the outbox;
+    the payment status follows when the provider confirms."""
+    payment = order.payment
+    if payment is None or not payment.provider.is_online or not payment.status.is_paid:
+        return
+    remaining = payment.amount - (payment.refunded or Money.zero(payment.amount.currency))
+    if remaining.amount > 0:
+        await refund_later(uow, order.store_id, payment, remaining, f"cancel:{order.id}")
 
 
 async def _order(uow: UnitOfWork, store_id: str, order_id: str) -> Order | Rejected:

@@ -8,7 +8,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain.events import ORDER_CONFIRMATION_EMAIL
+from domain.events import ORDER_CONFIRMATION_EMAIL, REFUND_PAYMENT
+from domain.money import Money
+from domain.payment import PaymentProvider
+from domain.payment_gateway import PaymentProviderFailed
 from domain.ports import DeliveryFailed, Mailer, OutboxJob, OutboxQueue, Ports
 
 Deliverer = Callable[[OutboxJob], Awaitable[None]]
@@ -66,5 +69,32 @@ def order_confirmation(ports: Ports, mailer: Mailer) -> Deliverer:
     return deliver
 
 
+def payment_refund(ports: Ports) -> Deliverer:
+    async def deliver(job: OutboxJob) -> None:
+        from domain.payment_updates import apply_payment_update
+
+        async with ports.unit_of_work() as uow:
+            store = await uow.stores.get(job.store_id)
+        if store is None:
+            raise DeliveryFailed("the store of this refund is gone")
+        provider = PaymentProvider(job.payload["provider"])
+        gateway = await ports.payments.gateway(store, provider)
+        if gateway is None:
+            raise DeliveryFailed(f"the store has no {provider.value} credentials to refund with")
+        amount = Money.from_minor(job.payload["amountMinor"], job.payload["currency"])
+        try:
+            after = await gateway.refund(
+                job.payload["externalId"], amount, idempotency_key=f"cf-refund-{job.id}"
+            )
+        except PaymentProviderFailed as exc:
+            raise DeliveryFailed(str(exc)) from exc
+        await apply_payment_update(ports, store.id, after)
+
+    return deliver
+
+
 def standard_deliverers(ports: Ports, mailer: Mailer) -> dict[str, Deliverer]:
-    return {ORDER_CONFIRMATION_EMAIL: order_confirmation(ports, mailer)}
+    return {
+        ORDER_CONFIRMATION_EMAIL: order_confirmation(ports, mailer),
+        REFUND_PAYMENT: payment_refund(ports),
+    }

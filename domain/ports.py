@@ -15,7 +15,8 @@ from domain.checkout import Checkout, CheckoutLine
 from domain.events import Event, OutboxMessage
 from domain.line_meta import MetaDefinition
 from domain.order import Order
-from domain.payment import Payment
+from domain.payment import Payment, PaymentProvider
+from domain.payment_gateway import PaymentGateways
 from domain.store import Store, StoreAccess
 
 
@@ -115,6 +116,19 @@ class CheckoutRepository(Protocol):
         """Marks open checkouts past their time EXPIRED; their (store id, token)s."""
         ...
 
+    async def by_payment(
+        self, store_id: str, provider: PaymentProvider, external_id: str
+    ) -> tuple[Checkout, Payment] | None:
+        """The checkout (locked) that a provider payment belongs to, with that payment, which
+        need not be the checkout's current one."""
+        ...
+
+
+class ProviderEvents(Protocol):
+    async def first_time(self, provider: PaymentProvider, event_id: str, store_id: str) -> bool:
+        """Records a provider event; False when it was recorded before (a replay)."""
+        ...
+
 
 class OrderRepository(Protocol):
     async def add(self, order: Order, checkout: Checkout) -> None: ...
@@ -179,6 +193,7 @@ class UnitOfWork(Protocol):
     checkouts: CheckoutRepository
     orders: OrderRepository
     outbox: Outbox
+    provider_events: ProviderEvents
 
     async def __aenter__(self) -> UnitOfWork: ...
 
@@ -200,3 +215,4 @@ class Ports:
 
     unit_of_work: Callable[[], UnitOfWork]
     clock: Clock
+    payments: PaymentGateways

@@ -6,13 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from domain.payment_gateway import CredentialVault
 from domain.ports import Clock, Mailer, Ports
 from graph.settings import Settings
 from integrations.in_process_bus import InProcessBus
 from integrations.mail import mailer_from_settings
+from integrations.payment_gateways import ProviderEndpoints, ProviderGateways
+from persistence.credentials import SqlCredentialVault
 from persistence.database import Database
 from persistence.readers import Readers
 from persistence.unit_of_work import SqlUnitOfWork
+from persistence.vault import Vault
 
 
 class SystemClock:
@@ -28,6 +32,7 @@ class Runtime:
     ports: Ports
     bus: InProcessBus
     mailer: Mailer
+    vault: CredentialVault
 
     @property
     def clock(self) -> Clock:
@@ -42,10 +47,25 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     database = Database(settings.database_url, pool_size=settings.database_pool_size)
     bus = InProcessBus()
+    vault = SqlCredentialVault(
+        database,
+        Vault(
+            settings.vault_key.get_secret_value() if settings.vault_key else None,
+            [k.strip() for k in settings.vault_old_keys.get_secret_value().split(",")],
+        ),
+        clock.now,
+    )
+    endpoints = ProviderEndpoints(
+        stripe_api_base=settings.stripe_api_base,
+        mollie_api_base=settings.mollie_api_base,
+        public_base_url=settings.public_base_url,
+        timeout_seconds=settings.provider_timeout_seconds,
+    )
     ports = Ports(
         unit_of_work=lambda: SqlUnitOfWork(database, bus, clock.now),
         clock=clock,
+        payments=ProviderGateways(vault, endpoints),
     )
     smtp_url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
     mailer = mailer_from_settings(smtp_url, settings.mail_dir, settings.mail_sender)
-    return Runtime(settings, database, Readers(database), ports, bus, mailer)
+    return Runtime(settings, database, Readers(database), ports, bus, mailer, vault)

@@ -21,12 +21,15 @@ class Settings(BaseSettings):
     database_pool_size: int = 10
     public_base_url: str = "http://127.0.0.1:8000"
     vault_key: SecretStr | None = None
+    # Earlier vault keys, comma-separated: secrets sealed with them still open after rotation.
+    vault_old_keys: SecretStr = SecretStr("")
     smtp_url: SecretStr | None = None
     mail_dir: Path = Path("./mail")
     mail_sender: str = "Checkout Flow <orders@checkout-flow.localhost>"
     pubsub_url: str = ""
     stripe_api_base: str = ""
     mollie_api_base: str = ""
+    provider_timeout_seconds: float = 10.0
     graphiql: bool = True
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"

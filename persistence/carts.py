@@ -55,10 +55,16 @@ class SqlCartRepository:
         self._connection = connection
 
     async def get(self, store_id: str, cart_id: str, *, lock: bool = False) -> Cart | None:
-        query = CART_QUERY.where(carts.c.store_id == store_id, carts.c.id == cart_id)
+        at = (carts.c.store_id == store_id, carts.c.id == cart_id)
         if lock:
-            query = query.with_for_update(of=carts)
-        found = carts_from_rows(await self._connection.execute(query))
+            # Lock first, then read the lines in a statement of their own: on PostgreSQL a
+            # statement that waited for the lock still sees the lines as they were before the
+            # other writer committed, and a change built on them would be lost.
+            pk = await self._connection.scalar(select(carts.c.pk).where(*at).with_for_update())
+            if pk is None:
+                return None
+            at = (carts.c.pk == pk,)
+        found = carts_from_rows(await self._connection.execute(CART_QUERY.where(*at)))
         return found[0] if found else None
 
     async def add(self, cart: Cart) -> bool:

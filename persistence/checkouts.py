@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from domain.cart import Cart
 from domain.checkout import Checkout, CheckoutLine, CheckoutStatus
 from domain.money import Money
-from domain.payment import Payment
+from domain.payment import Payment, PaymentProvider
 from domain.store import Store
 from persistence.mapping import (
     customer_from_json,
@@ -92,10 +92,16 @@ def line_from_row(row: Any, currency: str) -> CheckoutLine:
 async def load_checkouts(
     connection: AsyncConnection, condition: ColumnElement[bool], *, lock: bool = False
 ) -> list[Checkout]:
-    query = CHECKOUT_QUERY.where(condition)
     if lock:
-        query = query.with_for_update(of=checkouts)
-    rows = (await connection.execute(query)).all()
+        # Lock first, then read: on PostgreSQL a statement that waited for the lock still sees
+        # the joined payment as it was before the other writer committed.
+        ids = (
+            await connection.execute(select(checkouts.c.id).where(condition).with_for_update())
+        ).scalars().all()
+        if not ids:
+            return []
+        condition = checkouts.c.id.in_(ids)
+    rows = (await connection.execute(CHECKOUT_QUERY.where(condition))).all()
     if not rows:
         return []
     lines: dict[int, list[CheckoutLine]] = {row.id: [] for row in rows}
@@ -227,6 +233,25 @@ class SqlCheckoutRepository:
                 .values(status="EXPIRED", updated_at=now)
             )
         return [(row.store_id, row.token) for row in rows]
+
+    async def by_payment(
+        self, store_id: str, provider: PaymentProvider, external_id: str
+    ) -> tuple[Checkout, Payment] | None:
+        row = (
+            await self._connection.execute(
+                select(payments.c.checkout_id, *PAYMENT_COLUMNS).where(
+                    payments.c.store_id == store_id,
+                    payments.c.provider == provider.value,
+                    payments.c.external_id == external_id,
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        found = await load_checkouts(self._connection, checkouts.c.id == row.checkout_id, lock=True)
+        payment = payment_from_row(row)
+        assert payment is not None
+        return found[0], payment
 
     async def _insert_lines(self, checkout: Checkout) -> None:
         if checkout.lines:

@@ -13,6 +13,7 @@ from domain.cart import Cart
 from domain.catalog import Product
 from domain.checkout import Checkout
 from domain.order import Order, OrderStatus
+from domain.payment import PaymentProvider
 from domain.store import StoreAccess
 from persistence.carts import CART_QUERY, carts_from_rows
 from persistence.catalog import product_from_row, product_query
@@ -20,7 +21,7 @@ from persistence.checkouts import load_checkouts
 from persistence.database import Database
 from persistence.orders import load_orders
 from persistence.stores import find_store_by_key_hash
-from persistence.tables import carts, checkouts, orders, products
+from persistence.tables import carts, checkouts, orders, payments, products
 
 
 def _like(text: str) -> str:
@@ -105,6 +106,21 @@ class Readers:
         async with self._database.connect() as connection:
             found = await load_orders(connection, orders.c.checkout_token.in_(list(tokens)))
         return {order.checkout_token: order for order in found}
+
+    async def order_by_payment(
+        self, store_id: str, provider: PaymentProvider, external_id: str
+    ) -> Order | None:
+        """The order whose checkout was paid with this provider payment (any of its
+        payments: a cs_… session and the pi_… behind it alike)."""
+        paid_checkouts = select(payments.c.checkout_id).where(
+            payments.c.store_id == store_id,
+            payments.c.provider == provider.value,
+            payments.c.external_id == external_id,
+        )
+        condition = (orders.c.store_id == store_id) & orders.c.checkout_id.in_(paid_checkouts)
+        async with self._database.connect() as connection:
+            found = await load_orders(connection, condition)
+        return found[0] if found else None
 
     async def order_count(
         self, store_id: str, status: OrderStatus | None, account_id: str | None

@@ -236,3 +236,28 @@ outbox = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_outbox_due", "delivered_at", "available_at"),
 )
+
+provider_credentials = Table(
+    "provider_credentials",
+    metadata,
+    Column("store_id", String(32), ForeignKey("stores.id"), nullable=False),
+    Column("provider", String(16), nullable=False),
+    # Sealed with the vault key (AES-GCM); the key id inside names the key that sealed it.
+    Column("api_key_sealed", Text, nullable=False),
+    Column("webhook_secret_sealed", Text, nullable=True),
+    Column("api_key_last4", String(4), nullable=False),
+    Column("webhook_secret_last4", String(4), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("store_id", "provider"),
+)
+
+# Every provider event is written here before it is acted on: a replay finds its row.
+provider_events = Table(
+    "provider_events",
+    metadata,
+    Column("provider", String(16), nullable=False),
+    Column("event_id", String(255), nullable=False),
+    Column("store_id", String(32), ForeignKey("stores.id"), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("provider", "event_id"),
+)

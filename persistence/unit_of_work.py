@@ -16,6 +16,7 @@ from persistence.checkouts import SqlCheckoutRepository
 from persistence.database import WRITE, Database
 from persistence.orders import SqlOrderRepository
 from persistence.outbox import SqlOutbox
+from persistence.provider_events import SqlProviderEvents
 from persistence.stores import SqlStoreRepository
 
 
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
         self.checkouts = SqlCheckoutRepository(connection)
         self.orders = SqlOrderRepository(connection)
         self.outbox = SqlOutbox(connection, self._now)
+        self.provider_events = SqlProviderEvents(connection, self._now)
         return self
 
     @property

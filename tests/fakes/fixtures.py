@@ -1,0 +1,77 @@
+"""pytest fixtures for the provider fakes; load with `pytest_plugins = ["tests.fakes.fixtures"]`.
+
+One server per fake for the whole session (starting uvicorn costs more than a test); each test
+gets it reset: no objects, faults, log entries, webhooks or refused keys left from another.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.mollie_fake import MollieFake
+from tests.fakes.server import LoopbackServer
+from tests.fakes.stripe_fake import StripeFake
+
+__all__ = [
+    "mollie_api_key",
+    "mollie_fake",
+    "mollie_fake_server",
+    "stripe_api_key",
+    "stripe_fake",
+    "stripe_fake_server",
+    "stripe_webhook_secret",
+]
+
+
+@pytest.fixture(scope="session")
+def stripe_fake_server() -> Iterator[StripeFake]:
+    fake = StripeFake()
+    server = LoopbackServer(fake.app)
+    fake.base_url = server.start()
+    yield fake
+    fake.faults.close()
+    server.stop()
+
+
+@pytest.fixture
+def stripe_fake(stripe_fake_server: StripeFake) -> Iterator[StripeFake]:
+    stripe_fake_server.reset()
+    yield stripe_fake_server
+    stripe_fake_server.reset()
+
+
+@pytest.fixture(scope="session")
+def mollie_fake_server() -> Iterator[MollieFake]:
+    fake = MollieFake()
+    server = LoopbackServer(fake.app)
+    fake.base_url = server.start()
+    yield fake
+    fake.faults.close()
+    server.stop()
+
+
+@pytest.fixture
+def mollie_fake(mollie_fake_server: MollieFake) -> Iterator[MollieFake]:
+    mollie_fake_server.reset()
+    yield mollie_fake_server
+    mollie_fake_server.reset()
+
+
+@pytest.fixture
+def stripe_api_key() -> str:
+    """A fresh test-mode secret key: a Stripe account of its own."""
+    return "sk_test_" + secrets.token_hex(12)
+
+
+@pytest.fixture
+def stripe_webhook_secret() -> str:
+    return "whsec_" + secrets.token_hex(16)
+
+
+@pytest.fixture
+def mollie_api_key() -> str:
+    """A fresh test API key, 30 characters after `test_` as Mollie issues them."""
+    return "test_" + secrets.token_hex(15)
