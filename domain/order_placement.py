@@ -35,7 +35,11 @@ async def place_order(uow: UnitOfWork, checkout: Checkout, now: datetime) -> Ord
     quantities: dict[int, int] = {}
     for line in checkout.lines:
         quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
-    products = await uow.products.lock_for_stock(checkout.store.id, quantities, now, checkout.id)
+    # The checkout holds its quantities reserved, and reservations never promise more than
+    # the stock on hand: what is on hand is all that needs checking.
+    products = await uow.products.lock_for_stock(
+        checkout.store.id, quantities, now, checkout.id, count_reservations=False
+    )
     problems = meta_problems(checkout, products)
     for index, line in enumerate(checkout.lines):
         if not products[line.product_id].can_supply(line.quantity):

@@ -3,7 +3,7 @@ work and its repositories, integrations the mailer, the payment providers and th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -54,10 +54,18 @@ class ProductRepository(Protocol):
     ) -> dict[str, Product]: ...
 
     async def lock_for_stock(
-        self, store_id: str, product_ids: Iterable[int], now: datetime, checkout_id: int | None
+        self,
+        store_id: str,
+        product_ids: Iterable[int],
+        now: datetime,
+        checkout_id: int | None,
+        *,
+        count_reservations: bool = True,
     ) -> dict[int, Product]:
-        """Products in id order, locked against other stock moves until commit; `reserved`
-        counts live reservations of every checkout but `checkout_id`."""
+        """Products locked against other stock moves until commit. With
+        `count_reservations`, `reserved` holds what live reservations of every checkout but
+        `checkout_id` hold; without, it is 0 (a checkout that holds its own reservation needs
+        only the stock on hand)."""
         ...
 
     async def upsert(self, store_id: str, drafts: Sequence[ProductDraft]) -> None: ...
@@ -180,6 +188,23 @@ class Mailer(Protocol):
 
 class EventPublisher(Protocol):
     async def publish(self, events: Sequence[Event]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BusResumed:
+    """The bus is listening (again). Events published while it was not may be lost, so whoever
+    listens reads again what it watches."""
+
+
+class EventBus(EventPublisher, Protocol):
+    """Carries the events a commit published to every process that listens, this one too."""
+
+    def listen(self) -> AsyncIterator[Event | BusResumed]:
+        """From the call on: every event published anywhere, and `BusResumed` each time the
+        bus has a connection to listen on again. Ends when the bus closes."""
+        ...
+
+    async def close(self) -> None: ...
 
 
 class UnitOfWork(Protocol):

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -40,7 +40,10 @@ def reserved_quantity(now: datetime, except_checkout: int | None = None) -> Colu
     )
 
 
-def product_query(store_id: str, now: datetime, except_checkout: int | None = None) -> Select[Any]:
+def product_query(
+    store_id: str, now: datetime, except_checkout: int | None = None, *, counted: bool = True
+) -> Select[Any]:
+    reserved = reserved_quantity(now, except_checkout) if counted else literal(0)
     return (
         select(
             products.c.id,
@@ -50,7 +53,7 @@ def product_query(store_id: str, now: datetime, except_checkout: int | None = No
             products.c.stock,
             products.c.meta_definition,
             stores.c.currency,
-            reserved_quantity(now, except_checkout).label("reserved"),
+            reserved.label("reserved"),
         )
         .join(stores, stores.c.id == products.c.store_id)
         .where(products.c.store_id == store_id)
@@ -87,17 +90,31 @@ class SqlProductRepository:
         return {row.sku: product_from_row(row) for row in rows}
 
     async def lock_for_stock(
-        self, store_id: str, product_ids: Iterable[int], now: datetime, checkout_id: int | None
+        self,
+        store_id: str,
+        product_ids: Iterable[int],
+        now: datetime,
+        checkout_id: int | None,
+        *,
+        count_reservations: bool = True,
     ) -> dict[int, Product]:
         wanted = sorted(set(product_ids))
         if not wanted:
             return {}
-        # Rows are locked in id order, so two checkouts over the same products cannot deadlock.
-        rows = await self._connection.execute(
-            product_query(store_id, now, checkout_id)
+        # Rows are locked in id order, so two checkouts over the same products cannot
+        # deadlock. The lock is taken by a statement on products alone: PostgreSQL returns
+        # the locked rows as they are after the writer it waited for, but anything else a
+        # locking statement reads (the reservations) as they were before it.
+        locked = await self._connection.execute(
+            product_query(store_id, now, counted=False)
             .where(products.c.id.in_(wanted))
             .order_by(products.c.id)
             .with_for_update(of=products)
+        )
+        if not count_reservations:
+            return {row.id: product_from_row(row) for row in locked}
+        rows = await self._connection.execute(
+            product_query(store_id, now, checkout_id).where(products.c.id.in_(wanted))
         )
         return {row.id: product_from_row(row) for row in rows}
 
