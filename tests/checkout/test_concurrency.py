@@ -9,7 +9,15 @@ from sqlalchemy import func, select
 
 from graph.worker import Worker
 from persistence.tables import orders, outbox
-from tests.checkout.flow import COMPLETE, CREATE_PAYMENT, PRODUCT, invoiced, mutate, ready_to_pay, stock_shop
+from tests.checkout.flow import (
+    COMPLETE,
+    CREATE_PAYMENT,
+    PRODUCT,
+    invoiced,
+    mutate,
+    ready_to_pay,
+    stock_shop,
+)
 from tests.support import Api
 
 
@@ -36,7 +44,10 @@ async def test_twenty_checkouts_racing_for_five_units_sell_five(api: Api) -> Non
     await stock_shop(api, [{"sku": "LAST", "name": "Last ones", "price": "10.00", "stock": 5}])
     tokens = [await ready_to_pay(api, [{"sku": "LAST", "quantity": 1}]) for _ in range(20)]
     paid = await asyncio.gather(
-        *(mutate(api, CREATE_PAYMENT, {"token": t, "input": {"provider": "INVOICE"}}) for t in tokens)
+        *(
+            mutate(api, CREATE_PAYMENT, {"token": t, "input": {"provider": "INVOICE"}})
+            for t in tokens
+        )
     )
     winners = [t for t, a in zip(tokens, paid, strict=True) if a["errors"] == []]
     losers = [a for a in paid if a["errors"]]

@@ -3,9 +3,9 @@ from __future__ import annotations
 from tests.checkout.flow import (
     COMPLETE,
     CREATE_PAYMENT,
+    CUSTOMER,
     PRODUCT,
     SET_CUSTOMER,
-    CUSTOMER,
     mutate,
     new_checkout,
     stock_shop,
@@ -42,7 +42,8 @@ async def test_cart_to_invoice_order(api: Api) -> None:
     done = await mutate(api, COMPLETE, {"token": token})
     assert done["errors"] == [], done
     order = done["order"]
-    assert order["status"] == "PENDING" and order["paymentStatus"] == "UNPAID"
+    assert order["status"] == "PENDING"
+    assert order["paymentStatus"] == "UNPAID"
     assert order["number"].startswith("CF-")
     assert done["checkout"]["status"] == "COMPLETED"
 

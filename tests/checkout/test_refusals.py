@@ -30,7 +30,14 @@ DEFINE = """mutation($sku: String!, $fields: [MetaFieldInput!]!) { defineLineMet
 OPTIONS = """mutation($key: String!, $values: [String!]!) { setOptionSource(key: $key, values: $values) { errors { code } } }"""
 PRESCRIPTION = [
     {"name": "eye", "type": "ENUM", "required": True, "options": ["LEFT", "RIGHT"]},
-    {"name": "sphere", "type": "DECIMAL", "required": True, "min": "-20.00", "max": "20.00", "step": "0.25"},
+    {
+        "name": "sphere",
+        "type": "DECIMAL",
+        "required": True,
+        "min": "-20.00",
+        "max": "20.00",
+        "step": "0.25",
+    },
     {"name": "cylinder", "type": "DECIMAL", "min": "-6.00", "max": "0", "step": "0.25"},
     {"name": "axis", "type": "INTEGER", "min": "1", "max": "180", "requiredWhenSet": "cylinder"},
     {"name": "baseCurve", "type": "ENUM", "required": True, "optionsSource": "base-curves"},
@@ -38,7 +45,9 @@ PRESCRIPTION = [
 
 
 async def define_prescription(api: Api, sku: str = "LENS") -> None:
-    answer = await mutate(api, OPTIONS, {"key": "base-curves", "values": ["8.4", "8.6"]}, key="secret")
+    answer = await mutate(
+        api, OPTIONS, {"key": "base-curves", "values": ["8.4", "8.6"]}, key="secret"
+    )
     assert answer["errors"] == []
     answer = await mutate(api, DEFINE, {"sku": sku, "fields": PRESCRIPTION}, key="secret")
     assert answer["errors"] == [], answer
@@ -76,9 +85,9 @@ async def test_initiate_refusals(shop: Api) -> None:
     ]
     cart = await mutate(api, CREATE_CART, {"lines": [{"sku": "LENS", "quantity": 2}]})
     too_many = {str(i): "x" for i in range(21)}
-    assert codes(await refused(api, INITIATE, {"cartId": cart["cart"]["id"], "metadata": too_many})) == [
-        ("LIMIT_EXCEEDED", ["metadata"])
-    ]
+    assert codes(
+        await refused(api, INITIATE, {"cartId": cart["cart"]["id"], "metadata": too_many})
+    ) == [("LIMIT_EXCEEDED", ["metadata"])]
     assert codes(
         await refused(api, INITIATE, {"cartId": cart["cart"]["id"], "metadata": {"n": 1}})
     ) == [("INVALID", ["metadata", "n"])]
@@ -101,9 +110,13 @@ async def test_initiate_refuses_expired_and_converted_carts(shop: Api) -> None:
     api = shop
     token = await invoiced(api, [{"sku": "CASE", "quantity": 1}])
     done = await mutate(api, COMPLETE, {"token": token})
-    cart_id = (await api.data("query($t: ID!) { checkout(token: $t) { cartId } }", {"t": token}))["checkout"]["cartId"]
+    cart_id = (await api.data("query($t: ID!) { checkout(token: $t) { cartId } }", {"t": token}))[
+        "checkout"
+    ]["cartId"]
     assert done["errors"] == []
-    assert codes(await refused(api, INITIATE, {"cartId": cart_id})) == [("CART_NOT_ACTIVE", ["cartId"])]
+    assert codes(await refused(api, INITIATE, {"cartId": cart_id})) == [
+        ("CART_NOT_ACTIVE", ["cartId"])
+    ]
     fresh = await mutate(api, CREATE_CART, {"lines": [{"sku": "CASE", "quantity": 1}]})
     api.clock.advance(days=8)
     assert codes(await refused(api, INITIATE, {"cartId": fresh["cart"]["id"]})) == [
@@ -130,13 +143,18 @@ async def test_initiate_refuses_expired_and_converted_carts(shop: Api) -> None:
             {"shippingAddress": {**ADDRESS, "country": "DE"}},
             [("SHIPPING_METHOD_NOT_AVAILABLE", ["input", "shippingMethodId"])],
         ),
-        ({"shippingMethodId": "drone"}, [("SHIPPING_METHOD_NOT_AVAILABLE", ["input", "shippingMethodId"])]),
+        (
+            {"shippingMethodId": "drone"},
+            [("SHIPPING_METHOD_NOT_AVAILABLE", ["input", "shippingMethodId"])],
+        ),
         ({"shippingCost": "0.00"}, [("FORBIDDEN_FIELD", ["input", "shippingCost"])]),
         ({"taxAmount": "0.00"}, [("FORBIDDEN_FIELD", ["input", "taxAmount"])]),
         ({"accountId": "u-1"}, [("FORBIDDEN_FIELD", ["input", "accountId"])]),
     ],
 )
-async def test_set_customer_refusals(shop: Api, change: dict[str, Any], expected: list[Any]) -> None:
+async def test_set_customer_refusals(
+    shop: Api, change: dict[str, Any], expected: list[Any]
+) -> None:
     token = await ready_to_pay(shop, [{"sku": "LENS", "quantity": 1}])
     assert codes(await refused(shop, SET_CUSTOMER, {"token": token, "input": change})) == expected
 
@@ -146,7 +164,10 @@ async def test_secret_key_may_set_shop_fields(shop: Api) -> None:
     answer = await mutate(
         shop,
         SET_CUSTOMER,
-        {"token": token, "input": {"shippingCost": "2.00", "taxAmount": "1.00", "accountId": "u-1"}},
+        {
+            "token": token,
+            "input": {"shippingCost": "2.00", "taxAmount": "1.00", "accountId": "u-1"},
+        },
         key="secret",
     )
     assert answer["errors"] == []
@@ -183,9 +204,17 @@ async def test_expired_checkout_refuses_changes(shop: Api) -> None:
 
 async def test_line_meta_refusals_report_every_field(shop: Api) -> None:
     await define_prescription(shop)
-    checkout = await new_checkout(shop, [{"sku": "LENS", "quantity": 1}, {"sku": "CASE", "quantity": 1}])
+    checkout = await new_checkout(
+        shop, [{"sku": "LENS", "quantity": 1}, {"sku": "CASE", "quantity": 1}]
+    )
     token = checkout["token"]
-    wrong = {"eye": "MIDDLE", "sphere": -2.3, "cylinder": "-1.25", "baseCurve": "9.9", "colour": "blue"}
+    wrong = {
+        "eye": "MIDDLE",
+        "sphere": -2.3,
+        "cylinder": "-1.25",
+        "baseCurve": "9.9",
+        "colour": "blue",
+    }
     errors = await refused(shop, SET_LINE_META, {"token": token, "sku": "LENS", "meta": wrong})
     assert sorted(codes(errors)) == sorted(
         [
@@ -196,15 +225,15 @@ async def test_line_meta_refusals_report_every_field(shop: Api) -> None:
             ("INVALID_META", ["meta", "axis"]),
         ]
     )
-    assert codes(await refused(shop, SET_LINE_META, {"token": token, "sku": "CASE", "meta": {}})) == [
-        ("META_NOT_DEFINED", ["productSku"])
-    ]
-    assert codes(await refused(shop, SET_LINE_META, {"token": token, "sku": "CARD", "meta": {}})) == [
-        ("NOT_FOUND", ["productSku"])
-    ]
-    assert codes(await refused(shop, SET_LINE_META, {"token": token, "sku": "LENS", "meta": []})) == [
-        ("INVALID_META", ["meta"])
-    ]
+    assert codes(
+        await refused(shop, SET_LINE_META, {"token": token, "sku": "CASE", "meta": {}})
+    ) == [("META_NOT_DEFINED", ["productSku"])]
+    assert codes(
+        await refused(shop, SET_LINE_META, {"token": token, "sku": "CARD", "meta": {}})
+    ) == [("NOT_FOUND", ["productSku"])]
+    assert codes(
+        await refused(shop, SET_LINE_META, {"token": token, "sku": "LENS", "meta": []})
+    ) == [("INVALID_META", ["meta"])]
 
 
 async def test_valid_meta_is_normalised_and_reaches_the_order(shop: Api) -> None:
@@ -213,7 +242,13 @@ async def test_valid_meta_is_normalised_and_reaches_the_order(shop: Api) -> None
     meta = {"eye": "LEFT", "sphere": -2.5, "cylinder": "-0.75", "axis": 90, "baseCurve": "8.6"}
     answer = await mutate(shop, SET_LINE_META, {"token": token, "sku": "LENS", "meta": meta})
     assert answer["errors"] == []
-    stored = {"eye": "LEFT", "sphere": "-2.50", "cylinder": "-0.75", "axis": "90", "baseCurve": "8.6"}
+    stored = {
+        "eye": "LEFT",
+        "sphere": "-2.50",
+        "cylinder": "-0.75",
+        "axis": "90",
+        "baseCurve": "8.6",
+    }
     assert answer["checkout"]["items"][0]["meta"] == stored
     await mutate(shop, CREATE_PAYMENT, {"token": token, "input": {"provider": "INVOICE"}})
     done = await mutate(shop, COMPLETE, {"token": token})
@@ -247,9 +282,13 @@ async def test_payment_refusals(shop: Api) -> None:
 async def test_completion_refusals(shop: Api) -> None:
     checkout = await new_checkout(shop, [{"sku": "CASE", "quantity": 1}])
     token = checkout["token"]
-    assert codes(await refused(shop, COMPLETE, {"token": token})) == [("CUSTOMER_REQUIRED", ["token"])]
+    assert codes(await refused(shop, COMPLETE, {"token": token})) == [
+        ("CUSTOMER_REQUIRED", ["token"])
+    ]
     await mutate(shop, SET_CUSTOMER, {"token": token, "input": CUSTOMER})
-    assert codes(await refused(shop, COMPLETE, {"token": token})) == [("PAYMENT_REQUIRED", ["token"])]
+    assert codes(await refused(shop, COMPLETE, {"token": token})) == [
+        ("PAYMENT_REQUIRED", ["token"])
+    ]
 
 
 async def test_price_change_shows_new_totals_to_confirm(shop: Api) -> None:
@@ -264,24 +303,30 @@ async def test_price_change_shows_new_totals_to_confirm(shop: Api) -> None:
     assert codes(answer["errors"]) == [("PRICE_CHANGED", ["items", "0"])]
     assert answer["checkout"]["totals"]["subtotal"] == {"amount": "52.00"}
     assert answer["checkout"]["status"] == "ACTIVE"
-    confirmed = await mutate(shop, CREATE_PAYMENT, {"token": token, "input": {"provider": "INVOICE"}})
+    confirmed = await mutate(
+        shop, CREATE_PAYMENT, {"token": token, "input": {"provider": "INVOICE"}}
+    )
     assert confirmed["errors"] == []
     assert confirmed["checkout"]["status"] == "COMPLETABLE"
 
 
 async def test_cancel_then_start_again_from_the_same_cart(shop: Api) -> None:
     token = await invoiced(shop, [{"sku": "LENS", "quantity": 10}])
-    stock = "query { product(sku: \"LENS\") { stock availableQuantity } }"
+    stock = 'query { product(sku: "LENS") { stock availableQuantity } }'
     assert (await shop.data(stock))["product"] == {"stock": 10, "availableQuantity": 0}
     answer = await mutate(shop, CANCEL, {"token": token})
-    assert answer["errors"] == [] and answer["checkout"]["status"] == "CANCELLED"
+    assert answer["errors"] == []
+    assert answer["checkout"]["status"] == "CANCELLED"
     assert (await shop.data(stock))["product"] == {"stock": 10, "availableQuantity": 10}
     again = await mutate(shop, CANCEL, {"token": token})
-    assert again["errors"] == [] and again["checkout"]["status"] == "CANCELLED"
+    assert again["errors"] == []
+    assert again["checkout"]["status"] == "CANCELLED"
     cart_id = answer["checkout"]["cartId"]
     restarted = await mutate(shop, INITIATE, {"cartId": cart_id})
     assert restarted["errors"] == []
     assert restarted["checkout"]["token"] != token
     done = await invoiced(shop, [{"sku": "CASE", "quantity": 1}])
     await mutate(shop, COMPLETE, {"token": done})
-    assert codes(await refused(shop, CANCEL, {"token": done})) == [("CHECKOUT_NOT_ACTIVE", ["token"])]
+    assert codes(await refused(shop, CANCEL, {"token": done})) == [
+        ("CHECKOUT_NOT_ACTIVE", ["token"])
+    ]

@@ -29,7 +29,11 @@ async def completion_statements(api: Api, lines: int) -> int:
 
 async def test_completion_costs_the_same_for_1_and_50_lines(api: Api) -> None:
     await stock_shop(
-        api, [{"sku": f"P{i:03d}", "name": f"Product {i}", "price": "1.00", "stock": 5} for i in range(50)]
+        api,
+        [
+            {"sku": f"P{i:03d}", "name": f"Product {i}", "price": "1.00", "stock": 5}
+            for i in range(50)
+        ],
     )
     one = await completion_statements(api, 1)
     fifty = await completion_statements(api, 50)
@@ -39,7 +43,11 @@ async def test_completion_costs_the_same_for_1_and_50_lines(api: Api) -> None:
 
 async def test_the_whole_flow_stays_in_budget(api: Api) -> None:
     await stock_shop(api)
-    lines = [{"sku": "LENS", "quantity": 1}, {"sku": "CASE", "quantity": 2}, {"sku": "CARD", "quantity": 1}]
+    lines = [
+        {"sku": "LENS", "quantity": 1},
+        {"sku": "CASE", "quantity": 2},
+        {"sku": "CARD", "quantity": 1},
+    ]
     with counted_statements(api.runtime.database) as log:
         cart = await mutate(api, CREATE_CART, {"lines": lines})
         checkout = await mutate(api, INITIATE, {"cartId": cart["cart"]["id"]})
