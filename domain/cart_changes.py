@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.cart import Cart, CartStatus, LineInput, check_cart_id, check_lines
 from domain.catalog import Product
@@ -123,10 +124,10 @@ def _no_cart() -> Rejected:
     return Rejected.of(ErrorCode.NOT_FOUND, "cart not found", path("cartId"))
 
 
-def _refusal(cart: Cart | None, now: object) -> Rejected | None:
+def _refusal(cart: Cart | None, now: datetime) -> Rejected | None:
     if cart is None:
         return _no_cart()
-    problem = cart.refusal(now)  # type: ignore[arg-type]
+    problem = cart.refusal(now)
     return Rejected((problem,)) if problem else None
 
 
@@ -163,9 +164,9 @@ def _first_per_field(problems: list[Problem]) -> list[Problem]:
 
 
 async def _save(
-    uow: UnitOfWork, store: Store, cart: Cart, products: dict[str, Product], now: object
+    uow: UnitOfWork, store: Store, cart: Cart, products: dict[str, Product], now: datetime
 ) -> CartChange:
-    cart.touch(now, store.settings.cart_ttl_seconds)  # type: ignore[arg-type]
+    cart.touch(now, store.settings.cart_ttl_seconds)
     await uow.carts.save(cart, lines=True)
     await uow.commit()
     return CartChange(cart, products)

@@ -165,7 +165,7 @@ async def _record(
         if problems:
             await _withdraw(plan, opened)
             return Rejected.all(problems, subject=checkout)
-        await _hold_stock(uow, checkout)
+        await hold_stock(uow, checkout)
         await _supersede_open_payment(uow, checkout, now)
         checkout.payment = await uow.checkouts.add_payment(
             checkout,
@@ -276,7 +276,7 @@ def _payment_stands(checkout: Checkout, choice: PaymentChoice) -> bool:
 
 
 async def _open_invoice(uow: UnitOfWork, checkout: Checkout, now: datetime) -> None:
-    await _hold_stock(uow, checkout)
+    await hold_stock(uow, checkout)
     await _supersede_open_payment(uow, checkout, now)
     invoice = Payment(
         None, PaymentProvider.INVOICE, None, PaymentStatus.PENDING, checkout.totals.total, now
@@ -333,7 +333,7 @@ def idempotency_key(checkout: Checkout) -> str:
     return "cf-" + hashlib.sha256(seed.encode()).hexdigest()[:40]
 
 
-async def _hold_stock(uow: UnitOfWork, checkout: Checkout) -> None:
+async def hold_stock(uow: UnitOfWork, checkout: Checkout) -> None:
     assert checkout.id is not None
     quantities: dict[int, int] = {}
     for line in checkout.lines:

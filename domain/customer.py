@@ -100,9 +100,20 @@ def normal_address(address: Address, at: FieldPath) -> tuple[Address | None, lis
         problems.append(Problem(ErrorCode.INVALID_ADDRESS, problem.message, problem.field))
     if problems:
         return None, problems
-    values["country"] = country
-    values["phone"] = phone
-    return Address(**values), []  # type: ignore[arg-type]
+    return (
+        Address(
+            line1=values["line1"] or "",
+            city=values["city"] or "",
+            postal_code=values["postal_code"] or "",
+            country=country,
+            name=values["name"],
+            company=values["company"],
+            line2=values["line2"],
+            region=values["region"],
+            phone=phone,
+        ),
+        [],
+    )
 
 
 def _invalid(at: FieldPath, attribute: str, message: str) -> Problem:

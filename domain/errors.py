@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 
 class ErrorCode(Enum):
@@ -84,7 +84,7 @@ class Rejected:
 T = TypeVar("T")
 
 # What every service returns: the result, or why nothing happened.
-Outcome = T | Rejected
+Outcome: TypeAlias = T | Rejected
 
 
 def not_found(what: str, field: FieldPath) -> Rejected:

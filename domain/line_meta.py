@@ -263,7 +263,7 @@ def _check_number(f: MetaField, value: Any) -> str | Invalid:
 def _plain(number: Decimal, step: Decimal | None) -> str:
     """A decimal as plain text, with at least the step's digits ("-2.25", "0.50")."""
     if step is not None:
-        exponent = min(step.normalize().as_tuple().exponent, 0)  # type: ignore[operator]
+        exponent = min(int(step.normalize().as_tuple().exponent), 0)
         number = number.quantize(Decimal(1).scaleb(int(exponent)))
     else:
         number = number.normalize()

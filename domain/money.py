@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
-from iso4217 import Currency  # type: ignore[import-untyped]
+from iso4217 import Currency
 
 
 class UnknownCurrency(ValueError):
@@ -72,7 +72,9 @@ class Money:
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal):
             raise TypeError(f"Money needs a Decimal, got {type(self.amount).__name__}")
-        object.__setattr__(self, "amount", round_to_minor(self.amount, self.currency))
+        rounded = round_to_minor(self.amount, self.currency)
+        # Decimal keeps the sign of a zero ("-0.00"); an amount of nothing has none.
+        object.__setattr__(self, "amount", rounded if rounded else abs(rounded))
 
     @classmethod
     def zero(cls, currency: str) -> Money:

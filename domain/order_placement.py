@@ -49,7 +49,8 @@ async def place_order(uow: UnitOfWork, checkout: Checkout, now: datetime) -> Ord
             )
     if problems or not await uow.stock.take(quantities):
         return Rejected.all(problems or [_sold_out()], subject=checkout)
-    await uow.carts.mark_converted(checkout.cart_pk, now)  # type: ignore[arg-type]
+    assert checkout.cart_pk is not None
+    await uow.carts.mark_converted(checkout.cart_pk, now)
     checkout.move_to(CheckoutStatus.COMPLETED)
     checkout.updated_at = now
     await uow.checkouts.save(checkout)

@@ -20,6 +20,11 @@ class PaymentProviderFailed(Exception):
     """The provider was down, too slow or said no; `str()` is safe to show the shopper."""
 
 
+class PaymentNotFound(PaymentProviderFailed):
+    """The provider answered, and knows no payment by that id (a webhook for it is refused,
+    not retried as for a provider that is down)."""
+
+
 @dataclass(frozen=True, slots=True)
 class PaymentLine:
     sku: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from domain.checkout import Checkout, CheckoutStatus
 from domain.checkout_lookup import open_checkout
-from domain.checkout_payment import stock_problems
+from domain.checkout_payment import hold_stock, stock_problems
 from domain.errors import ErrorCode, Outcome, Rejected, path
 from domain.events import CheckoutChanged
 from domain.payment import Payment, PaymentProvider, PaymentStatus
@@ -82,11 +82,7 @@ async def _link(
         problems = stock_problems(checkout, products)
         if problems:
             return Rejected.all(problems, subject=checkout)
-        await uow.stock.release(checkout.id)  # type: ignore[arg-type]
-        await uow.stock.reserve(
-            checkout.id,  # type: ignore[arg-type]
-            {line.product_id: line.quantity for line in checkout.lines},
-        )
+        await hold_stock(uow, checkout)
         previous = checkout.payment
         if previous is not None and previous.status.is_open:
             await uow.checkouts.save_payment(previous.moved(PaymentStatus.CANCELED), now)

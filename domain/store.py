@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 from domain.money import Money
 
@@ -66,8 +67,8 @@ class StoreSettings:
     def shipping_methods_for(self, country: str | None) -> tuple[ShippingMethod, ...]:
         return tuple(m for m in self.shipping_methods if m.serves(country))
 
-    def changed(self, **changes: object) -> StoreSettings:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def changed(self, **changes: Any) -> StoreSettings:
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True, slots=True)
