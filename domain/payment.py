@@ -87,6 +87,7 @@ class Payment:
     redirect_url: str | None = None
     client_secret: str | None = None
     refunded: Money | None = None
+    related_id: str | None = None  # the pi_… behind a Stripe cs_… session, once known
 
     def moved(self, status: PaymentStatus) -> Payment:
         return replace(self, status=status)

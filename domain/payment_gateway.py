@@ -7,7 +7,7 @@ a message that is safe to show (never a key, never a raw SDK dump).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -65,6 +65,8 @@ class ProviderPayment:
     client_secret: str | None = None
     checkout_token: str | None = None  # from the metadata we gave it
     refunded: Money | None = None
+    # Another id the provider knows this payment by: the pi_… behind a Stripe cs_… session.
+    related_id: str | None = None
 
 
 class PaymentGateway(Protocol):
@@ -95,8 +97,9 @@ class PaymentGateways(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ProviderCredentials:
-    api_key: str
-    webhook_secret: str | None
+    # Out of the repr: a traceback or a debug print must not show them.
+    api_key: str = field(repr=False)
+    webhook_secret: str | None = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,6 +99,7 @@ async def _link(
                 redirect_url=seen.redirect_url,
                 client_secret=seen.client_secret,
                 refunded=seen.refunded,
+                related_id=seen.related_id,
             ),
             now,
         )

@@ -61,7 +61,12 @@ async def _apply(
     if not moved and not more_refunded:
         return UpdateResult.STALE
     status = update.status if moved else payment.status
-    payment = replace(payment, status=status, refunded=refunded or payment.refunded)
+    payment = replace(
+        payment,
+        status=status,
+        refunded=refunded or payment.refunded,
+        related_id=update.related_id or payment.related_id,
+    )
     await uow.checkouts.save_payment(payment, now)
     current = checkout.payment is not None and checkout.payment.id == payment.id
     if current:

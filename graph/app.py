@@ -1,4 +1,5 @@
-"""The Starlette app: GraphQL (HTTP and WebSocket), health, and the worker inside."""
+"""The Starlette app: GraphQL (HTTP and WebSocket), provider webhooks, health, and the worker
+inside."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
+from graph.demo_route import demo_routes
 from graph.graphql_view import CheckoutGraphQL
 from graph.health import healthz, readyz
 from graph.http_limits import BodyLimit, RequestId
 from graph.logs import configure_logging
+from graph.mcp import CheckoutMcp
 from graph.runtime import Runtime, build_runtime
 from graph.settings import Settings
+from graph.subscriptions.shutdown import end_subscriptions_first
+from graph.webhooks import webhook_routes
 from graph.worker import Worker
 
 
@@ -29,14 +34,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         runtime,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
+    mcp = CheckoutMcp(graphql)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        graphql.hub.start()
+        restore_signals = end_subscriptions_first(graphql.hub)
         worker = Worker(runtime, interval=settings.worker_interval_seconds)
         task = asyncio.create_task(worker.run()) if settings.run_worker else None
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
+            restore_signals()
+            await graphql.hub.close()
             # The round in progress finishes: no outbox row is left half-done.
             worker.stop()
             if task is not None:
@@ -48,11 +59,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/mcp", mcp.asgi),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *webhook_routes(),
+            *demo_routes(runtime),
         ],
         middleware=[Middleware(RequestId), Middleware(BodyLimit)],
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.hub = graphql.hub
     return app

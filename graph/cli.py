@@ -68,6 +68,15 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.workers > 1 and not settings.pubsub_url.strip():
+        # A subscriber on one worker must hear of a change another made: with no bus named,
+        # the workers share the database's LISTEN/NOTIFY (the children inherit the setting).
+        os.environ["CHECKOUT_FLOW_PUBSUB_URL"] = settings.database_url
+        print(
+            "checkout-flow: the workers pass events through the database's LISTEN/NOTIFY; "
+            "set CHECKOUT_FLOW_PUBSUB_URL to choose another bus",
+            file=sys.stderr,
+        )
     uvicorn.run(
         "graph.app:create_app",
         factory=True,
@@ -78,6 +87,9 @@ def _serve(args: argparse.Namespace) -> int:
         http="httptools",
         log_level="warning",
         timeout_graceful_shutdown=20,
+        # Subscription messages are small; a compressor per WebSocket would cost ~50 KiB of
+        # memory for every subscriber and save next to nothing.
+        ws_per_message_deflate=False,
     )
     return 0
 
@@ -151,13 +163,14 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"GraphiQL: {base}/graphql")
             return
         keys = demo.keys
+        shop = f"\nDemo shop: {base}/demo" if settings.serves_demo_page else ""
         print(
             f"""
 Checkout Flow demo store {keys.store_id} ({"created" if demo.created else "ready"})
   public key (storefront):  {keys.public_key}
   secret key (back office): {keys.secret_key}
 
-GraphiQL:  {base}/graphql
+GraphiQL:  {base}/graphql{shop}
 Headers to paste into GraphiQL (shopper):   {json.dumps({"X-Store-Key": keys.public_key})}
 Headers to paste into GraphiQL (shop admin): {json.dumps({"Authorization": "Bearer " + keys.secret_key})}
 """

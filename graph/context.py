@@ -3,9 +3,10 @@ and the runtime."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import HTTPConnection
 
@@ -13,8 +14,11 @@ from domain.ports import Ports
 from domain.store import StoreAccess
 from domain.store_keys import access_of, key_hash
 from graph.dataloaders import Loaders
-from graph.errors import forbidden, unauthenticated
+from graph.errors import ApiError, forbidden, unauthenticated
 from graph.runtime import Runtime
+
+if TYPE_CHECKING:
+    from graph.event_hub import EventHub
 
 _UNRESOLVED: Any = object()
 
@@ -41,6 +45,10 @@ class Context:
     response: Any = None
     # Why the presented credential could not even be read (a malformed Authorization).
     key_error: str | None = None
+    # Subscriptions watch through the process's hub; None where nothing subscribes.
+    hub: EventHub | None = None
+    # A WebSocket's `connection_init` payload (Strawberry sets it).
+    connection_params: dict[str, Any] | None = None
     _access: Any = field(default=_UNRESOLVED)
 
     @property
@@ -50,12 +58,25 @@ class Context:
     def now(self) -> datetime:
         return self.runtime.clock.now()
 
+    def present(self, headers: Any) -> None:
+        """Credentials that arrive after the context was made, in place of the ones before:
+        a WebSocket client's, in `connection_init`."""
+        self.key, self.key_error = None, None
+        try:
+            self.key = presented_key(headers)
+        except ApiError as error:
+            self.key_error = error.message
+        self._access = _UNRESOLVED
+
     async def store_access(self) -> StoreAccess | None:
         """The store the presented key opens, None when no key was presented; a key that opens
-        nothing is refused outright rather than treated as anonymous."""
+        nothing is refused outright rather than treated as anonymous.
+
+        Fields asked for together share one look-up and wake together when it is done, so
+        what they load next is batched by the dataloaders."""
         if self._access is _UNRESOLVED:
-            self._access = await self._resolve()
-        return self._access  # type: ignore[no-any-return]
+            self._access = asyncio.ensure_future(self._resolve())
+        return await asyncio.shield(self._access)  # type: ignore[no-any-return]
 
     async def _resolve(self) -> StoreAccess | None:
         if self.key_error is not None:

@@ -12,8 +12,10 @@ from typing import Any
 
 import strawberry
 import structlog
-from graphql import GraphQLError
+from graphql import GraphQLError, validate
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from domain.errors import ErrorCode, Rejected
 
@@ -75,14 +77,31 @@ def bad_request(message: str) -> ApiError:
     return ApiError(message, BAD_REQUEST)
 
 
-_COMPLEXITY_HINTS = ("exceeds maximum operation depth", "aliases found", "more than")
+# What Strawberry hands to the HTTP view to answer with a status code of its own.
+_PASSED_TO_THE_VIEW = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+# graphql-core aborts validation of a document that costs it too much work.
+_COMPLEXITY_HINTS = (
+    "exceeds maximum operation depth",
+    "aliases found",
+    "more than",
+    "Validation aborted",
+)
 
 
 class ErrorShaping(SchemaExtension):
     """Gives every top-level error a code and masks unexpected ones."""
 
     def on_operation(self) -> Iterator[None]:
-        yield
+        try:
+            yield
+        except _PASSED_TO_THE_VIEW:
+            raise
+        except GraphQLError as error:
+            # Raised before Strawberry made a result of it (the parser cache parses outside
+            # Strawberry's own try): Strawberry answers with the error we raise instead.
+            raise self._shape(error) from None
+        except Exception as exc:
+            raise self._failed_before_execution(exc) from None
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if result is not None and errors:
@@ -111,6 +130,17 @@ class ErrorShaping(SchemaExtension):
             error.path,
             extensions={"code": self._request_error_code(error)},
         )
+
+    def _failed_before_execution(self, exc: Exception) -> GraphQLError:
+        """A crash while parsing or validating: a document that breaks a validation rule
+        (an unknown fragment) is reported as the plain GraphQL rules see it."""
+        document = self.execution_context.graphql_document
+        if document is not None:
+            schema = self.execution_context.schema._schema
+            problems = validate(schema, document, max_errors=1)
+            if problems:
+                return self._shape(problems[0])
+        return self._masked(GraphQLError(str(exc), original_error=exc), exc)
 
     def _request_error_code(self, error: GraphQLError) -> str:
         if self.execution_context.graphql_document is None:

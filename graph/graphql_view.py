@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from cross_web import HTTPException
 from starlette import status
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.unset import UNSET, UnsetType
 
 from graph.context import Context, presented_key
 from graph.dataloaders import Loaders
-from graph.errors import ApiError
+from graph.errors import BAD_REQUEST, ApiError
+from graph.event_hub import EventHub
 from graph.runtime import Runtime
+from graph.subscriptions.connection import accept_connection
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -38,11 +43,45 @@ class SubResponse(Response):
 
 
 class CheckoutGraphQL(GraphQL):  # type: ignore[type-arg]
-    def __init__(self, runtime: Runtime, **options: Any) -> None:
+    def __init__(self, runtime: Runtime, hub: EventHub | None = None, **options: Any) -> None:
         from graph.schema import schema
 
+        # WebSocket credentials travel in `connection_init`, never in cookies: a page on
+        # another origin (the shop's storefront) can do nothing there it could not do anyway.
+        options.setdefault("allowed_origins", ("*",))
         super().__init__(schema, **options)
         self.runtime = runtime
+        self.hub = hub or EventHub(runtime.bus, runtime.readers)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        await accept_connection(context)
+        return UNSET
+
+    async def run(
+        self, request: Any, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response | WebSocket:
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as error:
+            if self.is_websocket_request(request):
+                raise
+            return _refused(request, error)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        try:
+            return await super().parse_http_body(request)
+        except AttributeError:  # Strawberry reads fields of a JSON body that is no object
+            raise HTTPException(400, "The request body must be a JSON object") from None
+
+    async def execute_operation(self, **options: Any) -> Any:
+        # Refused before anything runs: a mutation must not happen for an answer that the
+        # client then cannot read.
+        if options["sub_response"].status_code == status.HTTP_406_NOT_ACCEPTABLE:
+            raise HTTPException(
+                status.HTTP_406_NOT_ACCEPTABLE,
+                f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}",
+            )
+        return await super().execute_operation(**options)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         request_id = request.scope.get("state", {}).get("request_id", "-")
@@ -59,6 +98,7 @@ class CheckoutGraphQL(GraphQL):  # type: ignore[type-arg]
             key_error=key_error,
             loaders=Loaders(self.runtime.readers, self.runtime.clock.now()),
             response=response,
+            hub=self.hub,
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -88,6 +128,20 @@ class CheckoutGraphQL(GraphQL):  # type: ignore[type-arg]
         response = super().create_response(response_data, sub_response)
         response.headers["content-type"] = f"{media_type}; charset=utf-8"
         return response
+
+
+def _refused(request: Request, error: HTTPException) -> Response:
+    """A request Strawberry refuses before GraphQL runs (no query, a body that is not JSON,
+    a mutation over GET), answered as a GraphQL error rather than as plain text."""
+    status_code, headers = error.status_code, {}
+    if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":
+        # GraphQL over HTTP: a mutation over GET is refused with 405.
+        status_code, headers = status.HTTP_405_METHOD_NOT_ALLOWED, {"Allow": "POST"}
+    media_type = wanted_media_type(request.headers.get("accept", "")) or JSON
+    body = {"errors": [{"message": error.reason, "extensions": {"code": BAD_REQUEST}}]}
+    response = JSONResponse(body, status_code=status_code, headers=headers)
+    response.headers["content-type"] = f"{media_type}; charset=utf-8"
+    return response
 
 
 def _is_request_error(data: GraphQLHTTPResponse) -> bool:

@@ -6,6 +6,7 @@ import logging
 import sys
 
 import structlog
+from structlog.tracebacks import ExceptionDictTransformer
 
 
 def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
@@ -16,7 +17,11 @@ def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
     ]
     renderer: structlog.typing.Processor
     if log_format == "json":
-        shared.append(structlog.processors.dict_tracebacks)
+        # Without the frames' local variables, which may hold a provider key on its way to
+        # the vault or to the provider (structlog shows them by default).
+        shared.append(
+            structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
+        )
         renderer = structlog.processors.JSONRenderer()
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())

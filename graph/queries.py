@@ -13,7 +13,9 @@ from graph.types.catalog import Product, ProductConnection, ProductEdge
 from graph.types.checkout import Checkout
 from graph.types.order import Order, OrderConnection, OrderEdge, OrderStatusEnum
 from graph.types.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from graph.types.payment import PaymentProviderEnum
 from graph.types.store import Store
+from persistence.stores import SqlStoreRepository
 
 
 @strawberry.type
@@ -66,6 +68,21 @@ class Query:
         found = await info.context.loaders.product_by_sku.load((access.store.id, sku))
         return Product.from_domain(found) if found else None
 
+    @strawberry.field(
+        permission_classes=[StoreKey],
+        description="The values of the store's option list of this key, which a meta field "
+        "names in `optionsSource` (setOptionSource); null when the store has none.",
+    )
+    async def option_source(self, info: strawberry.Info, key: str) -> list[str] | None:
+        access = await info.context.require_store()
+        # A read: a plain connection, not a unit of work (which would take the write lock).
+        async with info.context.runtime.database.connect() as connection:
+            found = await SqlStoreRepository(connection, info.context.now).option_sources(
+                access.store.id, [key]
+            )
+        values = found.get(key)
+        return list(values) if values is not None else None
+
     @strawberry.field(permission_classes=[StoreKey])
     async def cart(self, info: strawberry.Info, id: strawberry.ID) -> Cart | None:
         access = await info.context.require_store()
@@ -87,6 +104,23 @@ class Query:
     async def order(self, info: strawberry.Info, id: strawberry.ID) -> Order | None:
         access = await info.context.require_store(secret=True)
         found = await info.context.loaders.order_by_id.load((access.store.id, id))
+        return Order.from_domain(found) if found else None
+
+    @strawberry.field(
+        permission_classes=[SecretKey],
+        description="The order a provider payment paid for: a Stripe Checkout Session (cs_…) "
+        "or PaymentIntent (pi_…), a Mollie payment (tr_…).",
+    )
+    async def order_by_payment(
+        self,
+        info: strawberry.Info,
+        provider: PaymentProviderEnum,  # type: ignore[valid-type]
+        external_id: str,
+    ) -> Order | None:
+        access = await info.context.require_store(secret=True)
+        found = await info.context.runtime.readers.order_by_payment(
+            access.store.id, provider, external_id.strip()
+        )
         return Order.from_domain(found) if found else None
 
     @strawberry.field(permission_classes=[SecretKey], description="Newest first.")

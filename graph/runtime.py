@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from domain.payment_gateway import CredentialVault
-from domain.ports import Clock, Mailer, Ports
+from domain.ports import Clock, EventBus, Mailer, Ports
 from graph.settings import Settings
 from integrations.in_process_bus import InProcessBus
 from integrations.mail import mailer_from_settings
@@ -30,7 +30,7 @@ class Runtime:
     database: Database
     readers: Readers
     ports: Ports
-    bus: InProcessBus
+    bus: EventBus
     mailer: Mailer
     vault: CredentialVault
 
@@ -43,10 +43,30 @@ class Runtime:
         await self.database.dispose()
 
 
+def event_bus_for(url: str) -> EventBus:
+    """`CHECKOUT_FLOW_PUBSUB_URL`: empty for one process; `postgresql://…` (or SQLAlchemy's
+    `postgresql+psycopg://…`) for LISTEN/NOTIFY; `redis://…` or `rediss://…` for Redis."""
+    scheme = url.strip().partition("://")[0].lower()
+    if not scheme:
+        return InProcessBus()
+    if scheme in ("postgresql", "postgres") or scheme.startswith("postgresql+"):
+        from persistence.notify_bus import NotifyBus
+
+        return NotifyBus(url.strip())
+    if scheme in ("redis", "rediss", "unix"):
+        from integrations.redis_bus import RedisBus
+
+        return RedisBus(url.strip())
+    raise ValueError(
+        f"CHECKOUT_FLOW_PUBSUB_URL: {scheme}:// is neither postgresql:// nor redis:// "
+        "(leave it empty for a single process)"
+    )
+
+
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     database = Database(settings.database_url, pool_size=settings.database_pool_size)
-    bus = InProcessBus()
+    bus = event_bus_for(settings.pubsub_url)
     vault = SqlCredentialVault(
         database,
         Vault(

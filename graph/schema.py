@@ -15,6 +15,8 @@ from strawberry.schema.config import StrawberryConfig
 from graph.errors import ErrorShaping
 from graph.mutations import Mutation
 from graph.queries import Query
+from graph.subscriptions import Subscription
+from graph.subscriptions.loaders_per_operation import FreshLoadersPerOperation
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -25,8 +27,10 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             ErrorShaping,
+            FreshLoadersPerOperation,
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             # Both caches live at module level in Strawberry, shared by every request.
             lambda: ParserCache(maxsize=512),

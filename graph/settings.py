@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./checkout_flow.db"
@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     mollie_api_base: str = ""
     provider_timeout_seconds: float = 10.0
     graphiql: bool = True
+    # The demo storefront at /demo; unset: on, except when env is production.
+    demo_page: bool | None = None
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
     worker_interval_seconds: float = 1.0
@@ -39,3 +41,13 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @field_validator("demo_page", mode="before")
+    @classmethod
+    def _empty_demo_page_is_unset(cls, value: object) -> object:
+        # `CHECKOUT_FLOW_DEMO_PAGE=` (empty, as a .env may have it) follows env like unset.
+        return None if value == "" else value
+
+    @property
+    def serves_demo_page(self) -> bool:
+        return not self.is_production if self.demo_page is None else self.demo_page

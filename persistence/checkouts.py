@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
@@ -242,7 +242,10 @@ class SqlCheckoutRepository:
                 select(payments.c.checkout_id, *PAYMENT_COLUMNS).where(
                     payments.c.store_id == store_id,
                     payments.c.provider == provider.value,
-                    payments.c.external_id == external_id,
+                    or_(
+                        payments.c.external_id == external_id,
+                        payments.c.related_external_id == external_id,
+                    ),
                 )
             )
         ).first()

@@ -7,7 +7,6 @@ test) finds them in `pg_stat_activity`.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 import psycopg
@@ -40,8 +39,7 @@ class NotifyBus(RemoteBus):
         super().__init__()
         self._url = libpq_url(url)
         self._health_check_seconds = health_check_seconds
-        self._sender: psycopg.AsyncConnection[object] | None = None
-        self._sender_lock = asyncio.Lock()
+        self._notifier: psycopg.AsyncConnection[object] | None = None
 
     async def _connect(self, application: str) -> psycopg.AsyncConnection[object]:
         return await psycopg.AsyncConnection.connect(
@@ -52,19 +50,18 @@ class NotifyBus(RemoteBus):
         )
 
     async def _send(self, payloads: Sequence[str]) -> None:
-        async with self._sender_lock:
-            if self._sender is None or self._sender.closed:
-                self._sender = await self._connect(NOTIFY_APPLICATION)
-            # One round trip for the lot; each message stays far below NOTIFY's 8000 bytes.
-            await self._sender.execute(
-                "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload",
-                (CHANNEL, list(payloads)),
-            )
+        if self._notifier is None or self._notifier.closed:
+            self._notifier = await self._connect(NOTIFY_APPLICATION)
+        # One round trip for the lot; each message stays far below NOTIFY's 8000 bytes.
+        await self._notifier.execute(
+            "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) AS payload",
+            (CHANNEL, list(payloads)),
+        )
 
     async def _drop_sender(self) -> None:
-        sender, self._sender = self._sender, None
-        if sender is not None:
-            await sender.close()
+        notifier, self._notifier = self._notifier, None
+        if notifier is not None:
+            await notifier.close()
 
     async def _receive(self) -> AsyncIterator[str | None]:
         async with await self._connect(LISTEN_APPLICATION) as connection:

@@ -48,10 +48,17 @@ async def load_orders(
     lock: bool = False,
     with_lines: bool = True,
 ) -> list[Order]:
-    query = ORDER_QUERY.where(condition)
     if lock:
-        query = query.with_for_update(of=orders)
-    rows = (await connection.execute(query)).all()
+        # Lock first, then read, so the joined payment is as the last writer left it.
+        keys = (
+            (await connection.execute(select(orders.c.pk).where(condition).with_for_update()))
+            .scalars()
+            .all()
+        )
+        if not keys:
+            return []
+        condition = orders.c.pk.in_(keys)
+    rows = (await connection.execute(ORDER_QUERY.where(condition))).all()
     lines: dict[int, list[OrderLine]] = {row.pk: [] for row in rows}
     if rows and with_lines:
         currency = {row.pk: row.currency for row in rows}

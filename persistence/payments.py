@@ -19,6 +19,7 @@ PAYMENT_COLUMNS: tuple[Label[Any], ...] = tuple(
         payments.c.flow,
         payments.c.status,
         payments.c.external_id,
+        payments.c.related_external_id,
         payments.c.redirect_url,
         payments.c.client_secret,
         payments.c.amount_minor,
@@ -44,6 +45,7 @@ def payment_from_row(row: Any) -> Payment | None:
         redirect_url=row.pay_redirect_url,
         client_secret=row.pay_client_secret,
         refunded=Money.from_minor(row.pay_refunded_minor, currency),
+        related_id=row.pay_related_external_id,
     )
 
 
@@ -53,6 +55,7 @@ def payment_columns(payment: Payment) -> dict[str, Any]:
         "flow": payment.flow.value if payment.flow else None,
         "status": payment.status.value,
         "external_id": payment.external_id,
+        "related_external_id": payment.related_id,
         "redirect_url": payment.redirect_url,
         "client_secret": payment.client_secret,
         "amount_minor": payment.amount.minor,

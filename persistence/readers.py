@@ -115,7 +115,10 @@ class Readers:
         paid_checkouts = select(payments.c.checkout_id).where(
             payments.c.store_id == store_id,
             payments.c.provider == provider.value,
-            payments.c.external_id == external_id,
+            or_(
+                payments.c.external_id == external_id,
+                payments.c.related_external_id == external_id,
+            ),
         )
         condition = (orders.c.store_id == store_id) & orders.c.checkout_id.in_(paid_checkouts)
         async with self._database.connect() as connection:

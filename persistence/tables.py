@@ -109,6 +109,8 @@ payments = Table(
     Column("flow", String(16), nullable=True),
     Column("status", String(24), nullable=False),
     Column("external_id", String(255), nullable=True),
+    # Another id the provider knows the payment by (the pi_… behind a Stripe session).
+    Column("related_external_id", String(255), nullable=True, index=True),
     Column("redirect_url", Text, nullable=True),
     Column("client_secret", String(255), nullable=True),
     Column("amount_minor", BigInteger, nullable=False),

@@ -69,10 +69,12 @@ async def prepare_postgres(url: str) -> None:
 
 
 async def empty_postgres(url: str) -> None:
+    """Every row gone, children before parents. A DELETE of the few rows a test leaves costs
+    a fraction of a TRUNCATE of every table, which PostgreSQL does by making new files."""
     database = Database(url)
-    names = ", ".join(table.name for table in metadata.sorted_tables)
     async with database.engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(metadata.sorted_tables):
+            await connection.execute(table.delete())
     await database.dispose()
 
 
@@ -87,6 +89,9 @@ def test_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
 @dataclass

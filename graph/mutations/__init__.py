@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from graph.mutations.add_cart_lines import add_cart_lines
-from graph.mutations.cancel_order import cancel_order
 from graph.mutations.cancel_checkout import cancel_checkout
+from graph.mutations.cancel_order import cancel_order
 from graph.mutations.complete_checkout import complete_checkout
 from graph.mutations.create_cart import create_cart
 from graph.mutations.create_payment import create_payment
@@ -17,6 +17,8 @@ from graph.mutations.remove_cart_lines import remove_cart_lines
 from graph.mutations.set_customer import set_customer
 from graph.mutations.set_line_meta import set_line_meta
 from graph.mutations.set_option_source import set_option_source
+from graph.mutations.set_payment import set_payment
+from graph.mutations.set_provider_credentials import set_provider_credentials
 from graph.mutations.update_cart_lines import update_cart_lines
 from graph.mutations.update_order_status import update_order_status
 from graph.mutations.update_store_settings import update_store_settings
@@ -33,10 +35,12 @@ class Mutation:
     define_line_meta = define_line_meta
     set_option_source = set_option_source
     update_store_settings = update_store_settings
+    set_provider_credentials = set_provider_credentials
     initiate_checkout = initiate_checkout
     set_customer = set_customer
     set_line_meta = set_line_meta
     create_payment = create_payment
+    set_payment = set_payment
     complete_checkout = complete_checkout
     cancel_checkout = cancel_checkout
     update_order_status = update_order_status

@@ -6,7 +6,9 @@ import strawberry
 
 from domain.store import ShippingMethod as DomainShippingMethod
 from domain.store import Store as DomainStore
+from graph.permissions import SecretKey
 from graph.types.money import Money
+from graph.types.provider_credentials import ProviderCredentialStatus
 
 
 @strawberry.type
@@ -53,6 +55,15 @@ class Store:
     name: str
     currency: str
     settings: StoreSettings
+
+    @strawberry.field(
+        permission_classes=[SecretKey],
+        description="The store's Stripe and Mollie accounts (setProviderCredentials): whether "
+        "a key and webhook secret are set, and their last four characters.",
+    )
+    async def payment_providers(self, info: strawberry.Info) -> list[ProviderCredentialStatus]:
+        statuses = await info.context.runtime.vault.statuses(str(self.id))
+        return ProviderCredentialStatus.for_every_provider(statuses)
 
     @classmethod
     def from_domain(cls, store: DomainStore) -> Store:

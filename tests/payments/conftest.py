@@ -1,0 +1,60 @@
+"""A runtime whose Stripe and Mollie SDKs talk to the local test doubles, and a store connected
+to both (each test its own fresh provider accounts)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from graph.runtime import Runtime
+from tests.fakes.mollie_fake import MollieFake
+from tests.fakes.stripe_fake import StripeFake
+from tests.payments.flow import Shop, connect
+from tests.support import Api, MovableClock, build_test_runtime, test_settings
+
+# Short, so that a provider that hangs shows quickly; the fakes answer in milliseconds.
+PROVIDER_TIMEOUT_SECONDS = 2.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin("tests.fakes.fixtures"):
+        config.pluginmanager.import_plugin("tests.fakes.fixtures")
+
+
+@pytest.fixture
+async def runtime(
+    database_url: str,
+    tmp_path: Path,
+    clock: MovableClock,
+    stripe_fake: StripeFake,
+    mollie_fake: MollieFake,
+) -> AsyncIterator[Runtime]:
+    settings = test_settings(
+        database_url,
+        tmp_path,
+        stripe_api_base=stripe_fake.base_url,
+        mollie_api_base=mollie_fake.base_url,
+        provider_timeout_seconds=PROVIDER_TIMEOUT_SECONDS,
+    )
+    runtime = build_test_runtime(settings, clock)
+    yield runtime
+    await runtime.close()
+
+
+@pytest.fixture
+async def shop(
+    api: Api,
+    stripe_fake: StripeFake,
+    mollie_fake: MollieFake,
+    stripe_api_key: str,
+    stripe_webhook_secret: str,
+    mollie_api_key: str,
+) -> Shop:
+    """The store of `api` with products, shipping, tax, and both providers connected."""
+    shop = Shop(
+        api, stripe_fake, mollie_fake, stripe_api_key, stripe_webhook_secret, mollie_api_key
+    )
+    await connect(shop)
+    return shop
