@@ -61,14 +61,11 @@ async def add_cart_lines(
 ) -> Outcome[CartChange]:
     async with ports.unit_of_work() as uow:
         now = ports.clock.now()
-        cart = await uow.carts.get(store.id, cart_id, lock=True)
-        refusal = _refusal(cart, now)
-        if refusal or cart is None:
-            return refusal or _no_cart()
-        skus = {line.sku for line in lines} | {line.sku for line in cart.lines}
-        products = await uow.products.by_skus(store.id, skus, now)
-        before = {line.sku: line.quantity for line in cart.lines}
-        problems = check_lines(lines, products, allow_zero=False, before=before)
+        cart = await _changeable_cart(uow, store, cart_id, now)
+        if isinstance(cart, Rejected):
+            return cart
+        products = await _products_of(uow, store, cart, lines, now)
+        problems = check_lines(lines, products, allow_zero=False, before=_quantities(cart))
         if problems:
             return Rejected.all(problems)
         for line in lines:
@@ -81,20 +78,13 @@ async def update_cart_lines(
 ) -> Outcome[CartChange]:
     async with ports.unit_of_work() as uow:
         now = ports.clock.now()
-        cart = await uow.carts.get(store.id, cart_id, lock=True)
-        refusal = _refusal(cart, now)
-        if refusal or cart is None:
-            return refusal or _no_cart()
-        skus = {line.sku for line in lines} | {line.sku for line in cart.lines}
-        products = await uow.products.by_skus(store.id, skus, now)
+        cart = await _changeable_cart(uow, store, cart_id, now)
+        if isinstance(cart, Rejected):
+            return cart
+        products = await _products_of(uow, store, cart, lines, now)
         problems = _missing_lines(cart, [line.sku for line in lines], "lines", "sku")
         problems += _repeated(lines)
-        problems += check_lines(
-            lines,
-            products,
-            allow_zero=True,
-            before={line.sku: line.quantity for line in cart.lines},
-        )
+        problems += check_lines(lines, products, allow_zero=True, before=_quantities(cart))
         if problems:
             return Rejected.all(_first_per_field(problems))
         for line in lines:
@@ -107,10 +97,9 @@ async def remove_cart_lines(
 ) -> Outcome[CartChange]:
     async with ports.unit_of_work() as uow:
         now = ports.clock.now()
-        cart = await uow.carts.get(store.id, cart_id, lock=True)
-        refusal = _refusal(cart, now)
-        if refusal or cart is None:
-            return refusal or _no_cart()
+        cart = await _changeable_cart(uow, store, cart_id, now)
+        if isinstance(cart, Rejected):
+            return cart
         problems = _missing_lines(cart, skus, "skus")
         if problems:
             return Rejected.all(problems)
@@ -124,11 +113,27 @@ def _no_cart() -> Rejected:
     return Rejected.of(ErrorCode.NOT_FOUND, "cart not found", path("cartId"))
 
 
-def _refusal(cart: Cart | None, now: datetime) -> Rejected | None:
+async def _changeable_cart(
+    uow: UnitOfWork, store: Store, cart_id: str, now: datetime
+) -> Cart | Rejected:
+    """The cart, locked for the change, if it may still be changed."""
+    cart = await uow.carts.get(store.id, cart_id, lock=True)
     if cart is None:
         return _no_cart()
     problem = cart.refusal(now)
-    return Rejected((problem,)) if problem else None
+    return Rejected((problem,)) if problem else cart
+
+
+async def _products_of(
+    uow: UnitOfWork, store: Store, cart: Cart, lines: Sequence[LineInput], now: datetime
+) -> dict[str, Product]:
+    """The products of the cart and of the lines asked for, in one read."""
+    skus = {line.sku for line in lines} | {line.sku for line in cart.lines}
+    return await uow.products.by_skus(store.id, skus, now)
+
+
+def _quantities(cart: Cart) -> dict[str, int]:
+    return {line.sku: line.quantity for line in cart.lines}
 
 
 def _missing_lines(cart: Cart, skus: Sequence[str], *at: str) -> list[Problem]:
