@@ -163,6 +163,7 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"GraphiQL: {base}/graphql")
             return
         keys = demo.keys
+        admin = {"Authorization": "Bearer " + keys.secret_key}
         shop = f"\nDemo shop: {base}/demo" if settings.serves_demo_page else ""
         print(
             f"""
@@ -172,7 +173,7 @@ Checkout Flow demo store {keys.store_id} ({"created" if demo.created else "ready
 
 GraphiQL:  {base}/graphql{shop}
 Headers to paste into GraphiQL (shopper):   {json.dumps({"X-Store-Key": keys.public_key})}
-Headers to paste into GraphiQL (shop admin): {json.dumps({"Authorization": "Bearer " + keys.secret_key})}
+Headers to paste into GraphiQL (shop admin): {json.dumps(admin)}
 """
         )
 
@@ -210,7 +211,8 @@ def _store_create(args: argparse.Namespace) -> int:
             )
         else:
             print(
-                f"store {issued.store_id}\n  public key: {issued.public_key}\n  secret key: {issued.secret_key}"
+                f"store {issued.store_id}\n  public key: {issued.public_key}\n"
+                f"  secret key: {issued.secret_key}"
             )
             print("The keys are shown once; only their hashes are kept.")
         return 0

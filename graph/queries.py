@@ -15,7 +15,6 @@ from graph.types.order import Order, OrderConnection, OrderEdge, OrderStatusEnum
 from graph.types.pagination import PageInfo, check_first, decode_cursor, encode_cursor
 from graph.types.payment import PaymentProviderEnum
 from graph.types.store import Store
-from persistence.stores import SqlStoreRepository
 
 
 @strawberry.type
@@ -75,12 +74,7 @@ class Query:
     )
     async def option_source(self, info: strawberry.Info, key: str) -> list[str] | None:
         access = await info.context.require_store()
-        # A read: a plain connection, not a unit of work (which would take the write lock).
-        async with info.context.runtime.database.connect() as connection:
-            found = await SqlStoreRepository(connection, info.context.now).option_sources(
-                access.store.id, [key]
-            )
-        values = found.get(key)
+        values = await info.context.runtime.readers.option_source(access.store.id, key)
         return list(values) if values is not None else None
 
     @strawberry.field(permission_classes=[StoreKey])

@@ -15,6 +15,7 @@ from integrations.payment_gateways import ProviderEndpoints, ProviderGateways
 from persistence.credentials import SqlCredentialVault
 from persistence.database import Database
 from persistence.readers import Readers
+from persistence.store_cache import StoreKeyCache
 from persistence.unit_of_work import SqlUnitOfWork
 from persistence.vault import Vault
 
@@ -66,6 +67,7 @@ def event_bus_for(url: str) -> EventBus:
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     database = Database(settings.database_url, pool_size=settings.database_pool_size)
+    store_keys = StoreKeyCache()
     bus = event_bus_for(settings.pubsub_url)
     vault = SqlCredentialVault(
         database,
@@ -82,10 +84,10 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         timeout_seconds=settings.provider_timeout_seconds,
     )
     ports = Ports(
-        unit_of_work=lambda: SqlUnitOfWork(database, bus, clock.now),
+        unit_of_work=lambda: SqlUnitOfWork(database, bus, clock.now, store_keys),
         clock=clock,
         payments=ProviderGateways(vault, endpoints),
     )
     smtp_url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
     mailer = mailer_from_settings(smtp_url, settings.mail_dir, settings.mail_sender)
-    return Runtime(settings, database, Readers(database), ports, bus, mailer, vault)
+    return Runtime(settings, database, Readers(database, store_keys), ports, bus, mailer, vault)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from graph.errors import ErrorShaping
 from graph.mutations import Mutation
@@ -22,9 +25,22 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
+# The limit rules are made once: the validation cache is keyed on the rule classes, so a
+# class made per request (as QueryDepthLimiter() and MaxAliasesLimiter() do) never hits it.
+LIMIT_RULES = [depth_rule(MAX_DEPTH, None, None), aliases_rule(MAX_ALIASES)]
+
+
+class CheckoutSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Strawberry would log a traceback for every top-level error, an expected refusal
+        (UNAUTHENTICATED, a limit) included; the unexpected ones are logged once, with the
+        request id, where ErrorShaping masks them."""
+
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return CheckoutSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -34,8 +50,7 @@ def build_schema() -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             # Both caches live at module level in Strawberry, shared by every request.
             lambda: ParserCache(maxsize=512),
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: AddValidationRules(LIMIT_RULES),
             lambda: ValidationCache(maxsize=512),
         ],
         config=StrawberryConfig(auto_camel_case=True),

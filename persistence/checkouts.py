@@ -96,8 +96,10 @@ async def load_checkouts(
         # Lock first, then read: on PostgreSQL a statement that waited for the lock still sees
         # the joined payment as it was before the other writer committed.
         ids = (
-            await connection.execute(select(checkouts.c.id).where(condition).with_for_update())
-        ).scalars().all()
+            (await connection.execute(select(checkouts.c.id).where(condition).with_for_update()))
+            .scalars()
+            .all()
+        )
         if not ids:
             return []
         condition = checkouts.c.id.in_(ids)

@@ -53,7 +53,7 @@ class SqlCredentialVault:
     async def credentials(
         self, store_id: str, provider: PaymentProvider
     ) -> ProviderCredentials | None:
-        async with self._database.connect() as connection:
+        async with self._database.reading() as connection:
             row = (
                 await connection.execute(
                     select(
@@ -74,7 +74,7 @@ class SqlCredentialVault:
         )
 
     async def statuses(self, store_id: str) -> list[CredentialStatus]:
-        async with self._database.connect() as connection:
+        async with self._database.reading() as connection:
             rows = await connection.execute(
                 select(
                     provider_credentials.c.provider,

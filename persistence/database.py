@@ -20,7 +20,10 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
-            options |= {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+            # No pre-ping: a round trip before every checkout of a connection. A connection
+            # that died (a database restart) fails its statement once, and SQLAlchemy then
+            # replaces the whole pool.
+            options |= {"pool_size": pool_size, "max_overflow": pool_size, "pool_recycle": 1800}
         self.engine: AsyncEngine = create_async_engine(url, **options)
         # SQLite takes one writer at a time; writers queue here instead of failing with
         # "database is locked". PostgreSQL needs no such queue.
@@ -34,6 +37,21 @@ class Database:
 
     def connect(self) -> AsyncConnection:
         return self.engine.connect()
+
+    @asynccontextmanager
+    async def reading(self, *, statements: int = 1) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads. One statement runs outside any transaction (no BEGIN, no
+        ROLLBACK — which would also make psycopg drop its prepared statements); several run in
+        one snapshot that ends with COMMIT, so they see one state of the database."""
+        async with self.engine.connect() as connection:
+            if statements == 1:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+                yield connection
+                return
+            if not self.is_sqlite:
+                await connection.execution_options(isolation_level="REPEATABLE READ")
+            async with connection.begin():
+                yield connection
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:

@@ -20,8 +20,9 @@ from persistence.catalog import product_from_row, product_query
 from persistence.checkouts import load_checkouts
 from persistence.database import Database
 from persistence.orders import load_orders
+from persistence.store_cache import StoreKeyCache
 from persistence.stores import find_store_by_key_hash
-from persistence.tables import carts, checkouts, orders, payments, products
+from persistence.tables import carts, checkouts, option_sources, orders, payments, products
 
 
 def _like(text: str) -> str:
@@ -30,17 +31,30 @@ def _like(text: str) -> str:
 
 
 class Readers:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, store_keys: StoreKeyCache | None = None) -> None:
         self._database = database
+        self._store_keys = store_keys or StoreKeyCache()
 
     async def store_by_key_hash(self, key_hash: str) -> StoreAccess | None:
-        async with self._database.connect() as connection:
+        return await self._store_keys.get(key_hash, self._store_by_key_hash)
+
+    async def _store_by_key_hash(self, key_hash: str) -> StoreAccess | None:
+        async with self._database.reading() as connection:
             return await find_store_by_key_hash(connection, key_hash)
+
+    async def option_source(self, store_id: str, key: str) -> tuple[str, ...] | None:
+        async with self._database.reading() as connection:
+            values = await connection.scalar(
+                select(option_sources.c.option_values).where(
+                    option_sources.c.store_id == store_id, option_sources.c.key == key
+                )
+            )
+        return tuple(values) if values is not None else None
 
     async def products_by_skus(
         self, store_id: str, skus: Sequence[str], now: datetime
     ) -> dict[str, Product]:
-        async with self._database.connect() as connection:
+        async with self._database.reading() as connection:
             rows = await connection.execute(
                 product_query(store_id, now).where(products.c.sku.in_(list(skus)))
             )
@@ -49,7 +63,7 @@ class Readers:
     async def products_by_ids(
         self, store_id: str, ids: Sequence[int], now: datetime
     ) -> dict[int, Product]:
-        async with self._database.connect() as connection:
+        async with self._database.reading() as connection:
             rows = await connection.execute(
                 product_query(store_id, now).where(products.c.id.in_(list(ids)))
             )
@@ -70,7 +84,7 @@ class Readers:
         if after_sku is not None:
             query = query.where(products.c.sku > after_sku)
         query = query.order_by(products.c.sku).limit(first + 1)
-        async with self._database.connect() as connection:
+        async with self._database.reading() as connection:
             rows = (await connection.execute(query)).all()
         return [product_from_row(row) for row in rows[:first]], len(rows) > first
 
@@ -82,28 +96,28 @@ class Readers:
             .select_from(products)
             .where(products.c.store_id == store_id, *_product_filters(search, skus))
         )
-        async with self._database.connect() as connection:
+        async with self._database.reading() as connection:
             return int(await connection.scalar(query) or 0)
 
     async def carts_by_ids(self, store_id: str, cart_ids: Sequence[str]) -> dict[str, Cart]:
         query = CART_QUERY.where(carts.c.store_id == store_id, carts.c.id.in_(list(cart_ids)))
-        async with self._database.connect() as connection:
+        async with self._database.reading() as connection:
             found = carts_from_rows(await connection.execute(query))
         return {cart.id: cart for cart in found}
 
     async def checkouts_by_tokens(self, tokens: Sequence[str]) -> dict[str, Checkout]:
-        async with self._database.connect() as connection:
+        async with self._database.reading(statements=2) as connection:
             found = await load_checkouts(connection, checkouts.c.token.in_(list(tokens)))
         return {checkout.token: checkout for checkout in found}
 
     async def orders_by_ids(self, store_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
         condition = (orders.c.store_id == store_id) & orders.c.id.in_(list(order_ids))
-        async with self._database.connect() as connection:
+        async with self._database.reading(statements=2) as connection:
             found = await load_orders(connection, condition)
         return {order.id: order for order in found}
 
     async def orders_by_checkout_tokens(self, tokens: Sequence[str]) -> dict[str, Order]:
-        async with self._database.connect() as connection:
+        async with self._database.reading(statements=2) as connection:
             found = await load_orders(connection, orders.c.checkout_token.in_(list(tokens)))
         return {order.checkout_token: order for order in found}
 
@@ -121,7 +135,7 @@ class Readers:
             ),
         )
         condition = (orders.c.store_id == store_id) & orders.c.checkout_id.in_(paid_checkouts)
-        async with self._database.connect() as connection:
+        async with self._database.reading(statements=2) as connection:
             found = await load_orders(connection, condition)
         return found[0] if found else None
 
@@ -133,7 +147,7 @@ class Readers:
             .select_from(orders)
             .where(*_order_filters(store_id, status, account_id))
         )
-        async with self._database.connect() as connection:
+        async with self._database.reading() as connection:
             return int(await connection.scalar(query) or 0)
 
     async def order_page(
@@ -149,7 +163,7 @@ class Readers:
         conditions = _order_filters(store_id, status, account_id)
         if after_pk is not None:
             conditions.append(orders.c.pk < after_pk)
-        async with self._database.connect() as connection:
+        async with self._database.reading(statements=2) as connection:
             keys = (
                 await connection.execute(
                     select(orders.c.pk, orders.c.id)

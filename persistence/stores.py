@@ -37,6 +37,8 @@ class SqlStoreRepository:
     def __init__(self, connection: AsyncConnection, now: Any) -> None:
         self._connection = connection
         self._now = now
+        # Stores whose keys or settings this transaction changed, for the cache to forget.
+        self.changed: set[str] = set()
 
     async def add(self, store: Store, public_key_hash: str, secret_key_hash: str) -> None:
         await self._connection.execute(
@@ -71,6 +73,7 @@ class SqlStoreRepository:
         return bool(await self._connection.scalar(select(exists().select_from(stores))))
 
     async def set_key_hashes(self, store_id: str, public_hash: str, secret_hash: str) -> None:
+        self.changed.add(store_id)
         await self._connection.execute(
             update(stores)
             .where(stores.c.id == store_id)
@@ -78,6 +81,7 @@ class SqlStoreRepository:
         )
 
     async def save_settings(self, store: Store) -> None:
+        self.changed.add(store.id)
         await self._connection.execute(
             update(stores)
             .where(stores.c.id == store.id)

@@ -17,6 +17,7 @@ from persistence.database import WRITE, Database
 from persistence.orders import SqlOrderRepository
 from persistence.outbox import SqlOutbox
 from persistence.provider_events import SqlProviderEvents
+from persistence.store_cache import StoreKeyCache
 from persistence.stores import SqlStoreRepository
 
 
@@ -25,9 +26,14 @@ class SqlUnitOfWork:
     handed to the publisher after the commit, never for a change that rolled back."""
 
     def __init__(
-        self, database: Database, publisher: EventPublisher, now: Callable[[], datetime]
+        self,
+        database: Database,
+        publisher: EventPublisher,
+        now: Callable[[], datetime],
+        store_keys: StoreKeyCache | None = None,
     ) -> None:
         self._database = database
+        self._store_keys = store_keys
         self._publisher = publisher
         self._now = now
         self._connection: AsyncConnection | None = None
@@ -65,6 +71,8 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         await self.connection.commit()
         self._committed = True
+        if self._store_keys is not None and self.stores.changed:
+            self._store_keys.forget(self.stores.changed)
 
     def publish(self, event: Event) -> None:
         if event not in self._events:

@@ -14,4 +14,6 @@ class Money:
 
     @classmethod
     def from_domain(cls, money: DomainMoney) -> Money:
-        return cls(amount=Decimal(money.formatted()), currency=money.currency)
+        # The domain amount is already quantised to the currency's minor unit, so its str() is
+        # the contract's form ("63.20", "1200") without formatting it again.
+        return cls(amount=money.amount, currency=money.currency)

@@ -313,6 +313,7 @@ async def test_another_stores_products_are_invisible(api: Api) -> None:
 
 async def test_a_page_costs_the_same_for_1_and_50_products(api: Api) -> None:
     await upsert(api, *[product(f"P{i:02}", stock=i) for i in range(50)])
+    await api.data(PRODUCTS, {"first": 1})  # the store key is read once, then kept a while
     counts = []
     for first in (1, 50):
         with counted_statements(api.runtime.database) as log:

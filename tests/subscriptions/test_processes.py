@@ -91,7 +91,7 @@ def cluster(postgres_ready: bool, tmp_path_factory: pytest.TempPathFactory) -> I
         keys = create_store(plain, base)  # while they start
 
         async def all_ready() -> None:
-            await asyncio.gather(*(p.ready() for p in started if p.port is not None))
+            await asyncio.gather(*(p.ready(within=90) for p in started if p.port is not None))
 
         asyncio.run(all_ready())
         for process in workers:
