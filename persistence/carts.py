@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.cart import Cart, CartLine, CartStatus
-from persistence.dialect import insert_for
+from persistence.dialect import built_once, insert_for
 from persistence.tables import cart_lines, carts
 
 CART_QUERY = (
@@ -50,38 +50,60 @@ def carts_from_rows(rows: Any) -> list[Cart]:
     return list(found.values())
 
 
+LOCK_CART = (
+    select(carts.c.pk)
+    .where(carts.c.store_id == bindparam("store_id"), carts.c.id == bindparam("cart_id"))
+    .with_for_update()
+)
+CART_BY_ID = CART_QUERY.where(
+    carts.c.store_id == bindparam("store_id"), carts.c.id == bindparam("cart_id")
+)
+CART_BY_PK = CART_QUERY.where(carts.c.pk == bindparam("cart_pk"))
+SAVE = update(carts).where(carts.c.pk == bindparam("b_pk"))
+DROP_LINES = delete(cart_lines).where(cart_lines.c.cart_pk == bindparam("cart_pk"))
+ADD = built_once(
+    lambda connection: (
+        insert_for(connection, carts)
+        .on_conflict_do_nothing(index_elements=[carts.c.store_id, carts.c.id])
+        .returning(carts.c.pk)
+    )
+)
+
+
 class SqlCartRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
     async def get(self, store_id: str, cart_id: str, *, lock: bool = False) -> Cart | None:
-        at = (carts.c.store_id == store_id, carts.c.id == cart_id)
         if lock:
             # Lock first, then read the lines in a statement of their own: on PostgreSQL a
             # statement that waited for the lock still sees the lines as they were before the
             # other writer committed, and a change built on them would be lost.
-            pk = await self._connection.scalar(select(carts.c.pk).where(*at).with_for_update())
+            pk = await self._connection.scalar(
+                LOCK_CART, {"store_id": store_id, "cart_id": cart_id}
+            )
             if pk is None:
                 return None
-            at = (carts.c.pk == pk,)
-        found = carts_from_rows(await self._connection.execute(CART_QUERY.where(*at)))
+            rows = await self._connection.execute(CART_BY_PK, {"cart_pk": pk})
+        else:
+            rows = await self._connection.execute(
+                CART_BY_ID, {"store_id": store_id, "cart_id": cart_id}
+            )
+        found = carts_from_rows(rows)
         return found[0] if found else None
 
     async def add(self, cart: Cart) -> bool:
-        statement = (
-            insert_for(self._connection, carts)
-            .values(
-                store_id=cart.store_id,
-                id=cart.id,
-                status=cart.status.value,
-                created_at=cart.created_at,
-                updated_at=cart.updated_at,
-                expires_at=cart.expires_at,
-            )
-            .on_conflict_do_nothing(index_elements=[carts.c.store_id, carts.c.id])
-            .returning(carts.c.pk)
+        pk = await self._connection.scalar(
+            ADD(self._connection),
+            {
+                "store_id": cart.store_id,
+                "id": cart.id,
+                "status": cart.status.value,
+                "created_at": cart.created_at,
+                "updated_at": cart.updated_at,
+                "expires_at": cart.expires_at,
+            },
         )
-        pk = await self._connection.scalar(statement)
         if pk is None:
             return False
         cart.pk = pk
@@ -90,23 +112,21 @@ class SqlCartRepository:
 
     async def save(self, cart: Cart, *, lines: bool) -> None:
         await self._connection.execute(
-            update(carts)
-            .where(carts.c.pk == cart.pk)
-            .values(
-                status=cart.status.value, updated_at=cart.updated_at, expires_at=cart.expires_at
-            )
+            SAVE,
+            {
+                "b_pk": cart.pk,
+                "status": cart.status.value,
+                "updated_at": cart.updated_at,
+                "expires_at": cart.expires_at,
+            },
         )
         if lines:
-            await self._connection.execute(
-                delete(cart_lines).where(cart_lines.c.cart_pk == cart.pk)
-            )
+            await self._connection.execute(DROP_LINES, {"cart_pk": cart.pk})
             await self._insert_lines(cart)
 
     async def mark_converted(self, cart_pk: int, now: datetime) -> None:
         await self._connection.execute(
-            update(carts)
-            .where(carts.c.pk == cart_pk)
-            .values(status=CartStatus.CONVERTED.value, updated_at=now)
+            SAVE, {"b_pk": cart_pk, "status": CartStatus.CONVERTED.value, "updated_at": now}
         )
 
     async def expire_due(self, now: datetime, limit: int) -> int:

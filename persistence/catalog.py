@@ -16,20 +16,23 @@ from domain.money import Money
 from persistence.dialect import insert_for
 from persistence.mapping import definition_from_json, definition_to_json
 from persistence.tables import checkouts, products, stock_reservations, stores
+from persistence.types import UtcDateTime
 
 HOLDING_STOCK = ("PAYMENT_PENDING", "COMPLETABLE")
 
 
-def reserved_quantity(now: datetime, except_checkout: int | None = None) -> ColumnElement[Any]:
+# The product statements are built once, with bound parameters: building a statement and
+# its cache key on every call cost more CPU than PostgreSQL spent running it.
+def _reserved(*, except_checkout: bool) -> ColumnElement[Any]:
     """What live reservations hold of a product. A reservation counts only while its checkout
-    holds stock and has not expired, so an expired one stops counting at once."""
+    holds stock and has not expired (`:now`), so an expired one stops counting at once."""
     conditions = [
         stock_reservations.c.product_id == products.c.id,
         checkouts.c.status.in_(HOLDING_STOCK),
-        checkouts.c.expires_at > now,
+        checkouts.c.expires_at > bindparam("now", type_=UtcDateTime()),
     ]
-    if except_checkout is not None:
-        conditions.append(stock_reservations.c.checkout_id != except_checkout)
+    if except_checkout:
+        conditions.append(stock_reservations.c.checkout_id != bindparam("checkout_id"))
     return (
         select(func.coalesce(func.sum(stock_reservations.c.quantity), 0))
         .select_from(
@@ -40,10 +43,8 @@ def reserved_quantity(now: datetime, except_checkout: int | None = None) -> Colu
     )
 
 
-def product_query(
-    store_id: str, now: datetime, except_checkout: int | None = None, *, counted: bool = True
-) -> Select[Any]:
-    reserved = reserved_quantity(now, except_checkout) if counted else literal(0)
+def _products(reserved: ColumnElement[Any]) -> Select[Any]:
+    """Products of `:store_id` with their currency and what reservations hold of them."""
     return (
         select(
             products.c.id,
@@ -56,8 +57,27 @@ def product_query(
             reserved.label("reserved"),
         )
         .join(stores, stores.c.id == products.c.store_id)
-        .where(products.c.store_id == store_id)
+        .where(products.c.store_id == bindparam("store_id"))
     )
+
+
+PRODUCTS = _products(_reserved(except_checkout=False))
+PRODUCTS_BY_SKU = PRODUCTS.where(products.c.sku.in_(bindparam("skus", expanding=True)))
+PRODUCTS_BY_ID = PRODUCTS.where(products.c.id.in_(bindparam("ids", expanding=True)))
+# For a checkout that asks what is left for it: every reservation but its own counts.
+PRODUCTS_FOR_CHECKOUT = _products(_reserved(except_checkout=True)).where(
+    products.c.id.in_(bindparam("ids", expanding=True))
+)
+# The lock is taken by a statement on products alone: PostgreSQL returns the locked rows as
+# they are after the writer it waited for, but anything else a locking statement reads (the
+# reservations) as it was before. Rows are locked in id order, so two checkouts over the same
+# products cannot deadlock.
+LOCK_PRODUCTS = (
+    _products(literal(0))
+    .where(products.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(products.c.id)
+    .with_for_update(of=products)
+)
 
 
 def product_from_row(row: Any) -> Product:
@@ -85,7 +105,7 @@ class SqlProductRepository:
         if not wanted:
             return {}
         rows = await self._connection.execute(
-            product_query(store_id, now).where(products.c.sku.in_(wanted))
+            PRODUCTS_BY_SKU, {"store_id": store_id, "now": now, "skus": wanted}
         )
         return {row.sku: product_from_row(row) for row in rows}
 
@@ -101,20 +121,14 @@ class SqlProductRepository:
         wanted = sorted(set(product_ids))
         if not wanted:
             return {}
-        # Rows are locked in id order, so two checkouts over the same products cannot
-        # deadlock. The lock is taken by a statement on products alone: PostgreSQL returns
-        # the locked rows as they are after the writer it waited for, but anything else a
-        # locking statement reads (the reservations) as they were before it.
         locked = await self._connection.execute(
-            product_query(store_id, now, counted=False)
-            .where(products.c.id.in_(wanted))
-            .order_by(products.c.id)
-            .with_for_update(of=products)
+            LOCK_PRODUCTS, {"store_id": store_id, "ids": wanted}
         )
         if not count_reservations:
             return {row.id: product_from_row(row) for row in locked}
         rows = await self._connection.execute(
-            product_query(store_id, now, checkout_id).where(products.c.id.in_(wanted))
+            PRODUCTS_FOR_CHECKOUT,
+            {"store_id": store_id, "now": now, "ids": wanted, "checkout_id": checkout_id or 0},
         )
         return {row.id: product_from_row(row) for row in rows}
 
@@ -173,6 +187,11 @@ _put_back = (
 )
 
 
+_release = delete(stock_reservations).where(
+    stock_reservations.c.checkout_id == bindparam("checkout_id")
+)
+
+
 class SqlStockLedger:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -188,9 +207,7 @@ class SqlStockLedger:
             )
 
     async def release(self, checkout_id: int) -> None:
-        await self._connection.execute(
-            delete(stock_reservations).where(stock_reservations.c.checkout_id == checkout_id)
-        )
+        await self._connection.execute(_release, {"checkout_id": checkout_id})
 
     async def purge_released(self, now: datetime) -> int:
         still_held = select(checkouts.c.id).where(

@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import Select
 
 from domain.cart import Cart
 from domain.checkout import Checkout, CheckoutLine, CheckoutStatus
@@ -89,30 +89,59 @@ def line_from_row(row: Any, currency: str) -> CheckoutLine:
     )
 
 
+# Statements built once with bound parameters (building them per call cost more CPU than
+# running them).
+CHECKOUT_BY_TOKEN = CHECKOUT_QUERY.where(checkouts.c.token == bindparam("token"))
+CHECKOUTS_BY_TOKEN = CHECKOUT_QUERY.where(
+    checkouts.c.token.in_(bindparam("tokens", expanding=True))
+)
+CHECKOUTS_BY_ID = CHECKOUT_QUERY.where(checkouts.c.id.in_(bindparam("ids", expanding=True)))
+LINES_OF = LINES_QUERY.where(checkout_lines.c.checkout_id.in_(bindparam("ids", expanding=True)))
+# Lock first, then read: on PostgreSQL a statement that waited for the lock still sees the
+# joined payment as it was before the other writer committed.
+LOCK_BY_TOKEN = (
+    select(checkouts.c.id).where(checkouts.c.token == bindparam("token")).with_for_update()
+)
+LOCK_BY_ID = select(checkouts.c.id).where(checkouts.c.id == bindparam("id")).with_for_update()
+LOCK_OPEN_OF_CART = (
+    select(checkouts.c.id)
+    .where(checkouts.c.cart_pk == bindparam("cart_pk"), checkouts.c.status.in_(OPEN_STATUSES))
+    .with_for_update()
+)
+SAVE = update(checkouts).where(checkouts.c.id == bindparam("checkout_pk"))
+ADD = insert(checkouts).returning(checkouts.c.id)
+SAVE_LINE_META = update(checkout_lines).where(
+    checkout_lines.c.checkout_id == bindparam("b_checkout_id"),
+    checkout_lines.c.product_id == bindparam("b_product_id"),
+)
+DROP_LINES = delete(checkout_lines).where(
+    checkout_lines.c.checkout_id == bindparam("b_checkout_id")
+)
+ADD_PAYMENT = insert(payments).returning(payments.c.id)
+SAVE_PAYMENT = update(payments).where(payments.c.id == bindparam("b_payment_id"))
+
+
 async def load_checkouts(
-    connection: AsyncConnection, condition: ColumnElement[bool], *, lock: bool = False
+    connection: AsyncConnection, query: Select[Any], params: dict[str, Any]
 ) -> list[Checkout]:
-    if lock:
-        # Lock first, then read: on PostgreSQL a statement that waited for the lock still sees
-        # the joined payment as it was before the other writer committed.
-        ids = (
-            (await connection.execute(select(checkouts.c.id).where(condition).with_for_update()))
-            .scalars()
-            .all()
-        )
-        if not ids:
-            return []
-        condition = checkouts.c.id.in_(ids)
-    rows = (await connection.execute(CHECKOUT_QUERY.where(condition))).all()
+    rows = (await connection.execute(query, params)).all()
     if not rows:
         return []
     lines: dict[int, list[CheckoutLine]] = {row.id: [] for row in rows}
     currency = {row.id: row.currency for row in rows}
-    for line in await connection.execute(
-        LINES_QUERY.where(checkout_lines.c.checkout_id.in_(list(lines)))
-    ):
+    for line in await connection.execute(LINES_OF, {"ids": list(lines)}):
         lines[line.checkout_id].append(line_from_row(line, currency[line.checkout_id]))
     return [checkout_from_row(row, lines[row.id]) for row in rows]
+
+
+async def lock_and_load(
+    connection: AsyncConnection, lock: Select[Any], params: dict[str, Any]
+) -> Checkout | None:
+    checkout_id = await connection.scalar(lock, params)
+    if checkout_id is None:
+        return None
+    found = await load_checkouts(connection, CHECKOUTS_BY_ID, {"ids": [checkout_id]})
+    return found[0] if found else None
 
 
 def _columns(checkout: Checkout) -> dict[str, Any]:
@@ -136,72 +165,58 @@ class SqlCheckoutRepository:
         self._connection = connection
 
     async def get(self, token: str, *, lock: bool = False) -> Checkout | None:
-        found = await load_checkouts(self._connection, checkouts.c.token == token, lock=lock)
+        if lock:
+            return await lock_and_load(self._connection, LOCK_BY_TOKEN, {"token": token})
+        found = await load_checkouts(self._connection, CHECKOUT_BY_TOKEN, {"token": token})
         return found[0] if found else None
 
     async def open_for_cart(self, cart: Cart) -> Checkout | None:
-        found = await load_checkouts(
-            self._connection,
-            (checkouts.c.cart_pk == cart.pk) & checkouts.c.status.in_(OPEN_STATUSES),
-            lock=True,
-        )
-        return found[0] if found else None
+        return await lock_and_load(self._connection, LOCK_OPEN_OF_CART, {"cart_pk": cart.pk})
 
     async def add(self, checkout: Checkout, cart: Cart) -> None:
         checkout.id = await self._connection.scalar(
-            insert(checkouts)
-            .values(
-                token=checkout.token,
-                store_id=checkout.store.id,
-                cart_pk=cart.pk,
-                currency=checkout.currency,
-                created_at=checkout.created_at,
+            ADD,
+            {
+                "token": checkout.token,
+                "store_id": checkout.store.id,
+                "cart_pk": cart.pk,
+                "currency": checkout.currency,
+                "created_at": checkout.created_at,
                 **_columns(checkout),
-            )
-            .returning(checkouts.c.id)
+            },
         )
         checkout.cart_pk = cart.pk
         await self._insert_lines(checkout)
 
     async def save(self, checkout: Checkout, *, lines: bool = False) -> None:
-        await self._connection.execute(
-            update(checkouts).where(checkouts.c.id == checkout.id).values(**_columns(checkout))
-        )
+        await self._connection.execute(SAVE, {"checkout_pk": checkout.id, **_columns(checkout)})
         if lines:
-            await self._connection.execute(
-                delete(checkout_lines).where(checkout_lines.c.checkout_id == checkout.id)
-            )
+            await self._connection.execute(DROP_LINES, {"b_checkout_id": checkout.id})
             await self._insert_lines(checkout)
 
     async def save_line_meta(self, checkout: Checkout, line: CheckoutLine) -> None:
         await self._connection.execute(
-            update(checkout_lines)
-            .where(
-                checkout_lines.c.checkout_id == checkout.id,
-                checkout_lines.c.product_id == line.product_id,
-            )
-            .values(meta=line.meta)
+            SAVE_LINE_META,
+            {"b_checkout_id": checkout.id, "b_product_id": line.product_id, "meta": line.meta},
         )
 
     async def add_payment(self, checkout: Checkout, payment: Payment, now: datetime) -> Payment:
         payment_id = await self._connection.scalar(
-            insert(payments)
-            .values(
-                store_id=checkout.store.id,
-                checkout_id=checkout.id,
-                created_at=now,
-                updated_at=now,
+            ADD_PAYMENT,
+            {
+                "store_id": checkout.store.id,
+                "checkout_id": checkout.id,
+                "created_at": now,
+                "updated_at": now,
                 **payment_columns(payment),
-            )
-            .returning(payments.c.id)
+            },
         )
         return replace(payment, id=payment_id)
 
     async def save_payment(self, payment: Payment, now: datetime) -> None:
         await self._connection.execute(
-            update(payments)
-            .where(payments.c.id == payment.id)
-            .values(updated_at=now, **payment_columns(payment))
+            SAVE_PAYMENT,
+            {"b_payment_id": payment.id, "updated_at": now, **payment_columns(payment)},
         )
 
     async def expire_due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
@@ -253,10 +268,11 @@ class SqlCheckoutRepository:
         ).first()
         if row is None:
             return None
-        found = await load_checkouts(self._connection, checkouts.c.id == row.checkout_id, lock=True)
+        checkout = await lock_and_load(self._connection, LOCK_BY_ID, {"id": row.checkout_id})
         payment = payment_from_row(row)
+        assert checkout is not None
         assert payment is not None
-        return found[0], payment
+        return checkout, payment
 
     async def _insert_lines(self, checkout: Checkout) -> None:
         if checkout.lines:

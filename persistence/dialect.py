@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Table
@@ -14,3 +15,17 @@ def insert_for(connection: AsyncConnection, table: Table) -> Any:
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def built_once(build: Callable[[AsyncConnection], Any]) -> Callable[[AsyncConnection], Any]:
+    """A dialect-specific statement, built the first time a database of that kind asks for
+    it and reused after: building a statement costs more CPU than running a small one."""
+    built: dict[str, Any] = {}
+
+    def statement(connection: AsyncConnection) -> Any:
+        name = connection.dialect.name
+        if name not in built:
+            built[name] = build(connection)
+        return built[name]
+
+    return statement

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
@@ -19,6 +19,8 @@ ORDER_QUERY = select(orders, *PAYMENT_COLUMNS).select_from(
     orders.outerjoin(payments, payments.c.id == orders.c.payment_id)
 )
 LINES_QUERY = select(order_lines).order_by(order_lines.c.order_pk, order_lines.c.position)
+ADD = insert(orders).returning(orders.c.pk)
+SAVE = update(orders).where(orders.c.id == bindparam("b_order_id"))
 
 
 def order_from_row(row: Any, lines: list[OrderLine]) -> Order:
@@ -84,24 +86,23 @@ class SqlOrderRepository:
 
     async def add(self, order: Order, checkout: Checkout) -> None:
         order_pk = await self._connection.scalar(
-            insert(orders)
-            .values(
-                id=order.id,
-                store_id=order.store_id,
-                number=order.number,
-                checkout_id=checkout.id,
-                checkout_token=order.checkout_token,
-                status=order.status.value,
-                payment_status=order.payment_status.value,
-                customer=customer_to_json(order.customer),
-                account_id=order.customer.account_id,
-                currency=order.currency,
+            ADD,
+            {
+                "id": order.id,
+                "store_id": order.store_id,
+                "number": order.number,
+                "checkout_id": checkout.id,
+                "checkout_token": order.checkout_token,
+                "status": order.status.value,
+                "payment_status": order.payment_status.value,
+                "customer": customer_to_json(order.customer),
+                "account_id": order.customer.account_id,
+                "currency": order.currency,
                 **totals_columns(order.totals),
-                payment_id=order.payment.id if order.payment else None,
-                created_at=order.created_at,
-                updated_at=order.updated_at,
-            )
-            .returning(orders.c.pk)
+                "payment_id": order.payment.id if order.payment else None,
+                "created_at": order.created_at,
+                "updated_at": order.updated_at,
+            },
         )
         await self._connection.execute(
             insert(order_lines),
@@ -132,12 +133,12 @@ class SqlOrderRepository:
 
     async def save(self, order: Order) -> None:
         await self._connection.execute(
-            update(orders)
-            .where(orders.c.id == order.id)
-            .values(
-                status=order.status.value,
-                payment_status=order.payment_status.value,
-                cancel_reason=order.cancel_reason,
-                updated_at=order.updated_at,
-            )
+            SAVE,
+            {
+                "b_order_id": order.id,
+                "status": order.status.value,
+                "payment_status": order.payment_status.value,
+                "cancel_reason": order.cancel_reason,
+                "updated_at": order.updated_at,
+            },
         )

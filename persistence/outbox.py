@@ -14,8 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.events import OutboxMessage
 from domain.ports import OutboxJob
 from persistence.database import Database
-from persistence.dialect import insert_for
+from persistence.dialect import built_once, insert_for
 from persistence.tables import outbox
+
+ADD = built_once(
+    lambda connection: insert_for(connection, outbox).on_conflict_do_nothing(
+        index_elements=[outbox.c.dedupe_key]
+    )
+)
 
 
 class SqlOutbox:
@@ -28,9 +34,7 @@ class SqlOutbox:
             return
         now = self._now()
         await self._connection.execute(
-            insert_for(self._connection, outbox).on_conflict_do_nothing(
-                index_elements=[outbox.c.dedupe_key]
-            ),
+            ADD(self._connection),
             [
                 {
                     "store_id": m.store_id,

@@ -8,8 +8,18 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.payment import PaymentProvider
-from persistence.dialect import insert_for
+from persistence.dialect import built_once, insert_for
 from persistence.tables import provider_events
+
+RECORD = built_once(
+    lambda connection: (
+        insert_for(connection, provider_events)
+        .on_conflict_do_nothing(
+            index_elements=[provider_events.c.provider, provider_events.c.event_id]
+        )
+        .returning(provider_events.c.event_id)
+    )
+)
 
 
 class SqlProviderEvents:
@@ -19,16 +29,12 @@ class SqlProviderEvents:
 
     async def first_time(self, provider: PaymentProvider, event_id: str, store_id: str) -> bool:
         recorded = await self._connection.scalar(
-            insert_for(self._connection, provider_events)
-            .values(
-                provider=provider.value,
-                event_id=event_id,
-                store_id=store_id,
-                received_at=self._now(),
-            )
-            .on_conflict_do_nothing(
-                index_elements=[provider_events.c.provider, provider_events.c.event_id]
-            )
-            .returning(provider_events.c.event_id)
+            RECORD(self._connection),
+            {
+                "provider": provider.value,
+                "event_id": event_id,
+                "store_id": store_id,
+                "received_at": self._now(),
+            },
         )
         return recorded is not None

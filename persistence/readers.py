@@ -16,13 +16,13 @@ from domain.order import Order, OrderStatus
 from domain.payment import PaymentProvider
 from domain.store import StoreAccess
 from persistence.carts import CART_QUERY, carts_from_rows
-from persistence.catalog import product_from_row, product_query
-from persistence.checkouts import load_checkouts
+from persistence.catalog import PRODUCTS, PRODUCTS_BY_ID, PRODUCTS_BY_SKU, product_from_row
+from persistence.checkouts import CHECKOUTS_BY_TOKEN, load_checkouts
 from persistence.database import Database
 from persistence.orders import load_orders
 from persistence.store_cache import StoreKeyCache
 from persistence.stores import find_store_by_key_hash
-from persistence.tables import carts, checkouts, option_sources, orders, payments, products
+from persistence.tables import carts, option_sources, orders, payments, products
 
 
 def _like(text: str) -> str:
@@ -56,7 +56,7 @@ class Readers:
     ) -> dict[str, Product]:
         async with self._database.reading() as connection:
             rows = await connection.execute(
-                product_query(store_id, now).where(products.c.sku.in_(list(skus)))
+                PRODUCTS_BY_SKU, {"store_id": store_id, "now": now, "skus": list(skus)}
             )
             return {row.sku: product_from_row(row) for row in rows}
 
@@ -65,7 +65,7 @@ class Readers:
     ) -> dict[int, Product]:
         async with self._database.reading() as connection:
             rows = await connection.execute(
-                product_query(store_id, now).where(products.c.id.in_(list(ids)))
+                PRODUCTS_BY_ID, {"store_id": store_id, "now": now, "ids": list(ids)}
             )
             return {row.id: product_from_row(row) for row in rows}
 
@@ -80,12 +80,12 @@ class Readers:
         skus: Sequence[str] | None,
     ) -> tuple[list[Product], bool]:
         """Up to `first` products in sku order after a cursor, and whether more follow."""
-        query = product_query(store_id, now).where(*_product_filters(search, skus))
+        query = PRODUCTS.where(*_product_filters(search, skus))
         if after_sku is not None:
             query = query.where(products.c.sku > after_sku)
         query = query.order_by(products.c.sku).limit(first + 1)
         async with self._database.reading() as connection:
-            rows = (await connection.execute(query)).all()
+            rows = (await connection.execute(query, {"store_id": store_id, "now": now})).all()
         return [product_from_row(row) for row in rows[:first]], len(rows) > first
 
     async def product_count(
@@ -107,7 +107,7 @@ class Readers:
 
     async def checkouts_by_tokens(self, tokens: Sequence[str]) -> dict[str, Checkout]:
         async with self._database.reading(statements=2) as connection:
-            found = await load_checkouts(connection, checkouts.c.token.in_(list(tokens)))
+            found = await load_checkouts(connection, CHECKOUTS_BY_TOKEN, {"tokens": list(tokens)})
         return {checkout.token: checkout for checkout in found}
 
     async def orders_by_ids(self, store_id: str, order_ids: Sequence[str]) -> dict[str, Order]:
