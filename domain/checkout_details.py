@@ -19,7 +19,7 @@ from domain.customer import (
 )
 from domain.errors import ErrorCode, Outcome, Problem, Rejected, path
 from domain.line_meta import check_meta
-from domain.money import Money, has_minor_precision, parse_decimal
+from domain.money import Money, is_amount, parse_decimal
 from domain.ports import Ports
 
 MAX_NAME = 200
@@ -171,7 +171,7 @@ def _amount(
     if value is None:
         return None
     amount = parse_decimal(value)
-    if amount is None or amount < 0 or not has_minor_precision(amount, checkout.currency):
+    if amount is None or not is_amount(amount, checkout.currency):
         message = f"{name} must be a non-negative amount in {checkout.currency}"
         problems.append(Problem(ErrorCode.INVALID, message, path("input", name)))
         return None

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
@@ -25,6 +25,9 @@ MAX_OPTIONS = 500
 MAX_OPTION_LENGTH = 100
 MAX_PATTERN_LENGTH = 200
 MAX_STRING_VALUE = 500
+# A shopper's number may have this many digits before and after the point: "1e999999" is a
+# number too, and writing it out (or stepping through it) costs the server, not the shopper.
+MAX_NUMBER_DIGITS = 18
 
 
 class MetaFieldType(Enum):
@@ -97,17 +100,22 @@ def _check_field(f: MetaField, index: int, names: list[str]) -> list[Problem]:
     elif names.count(f.name) > 1:
         bad("name", f"field {f.name!r} is defined twice")
     numeric = f.type in NUMERIC
+    comparable = numeric
     for attribute in ("min", "max", "step"):
         value = getattr(f, attribute)
         if value is None:
             continue
-        if not numeric:
+        if not value.is_finite():
+            # NaN and Infinity parse as decimals, but cannot even be compared.
+            bad(attribute, f"{attribute} must be a number")
+            comparable = False
+        elif not numeric:
             bad(attribute, f"{attribute} applies to DECIMAL and INTEGER fields only")
         elif f.type is MetaFieldType.INTEGER and value != value.to_integral_value():
             bad(attribute, f"{attribute} of an INTEGER field must be whole")
-    if numeric and f.min is not None and f.max is not None and f.min > f.max:
+    if comparable and f.min is not None and f.max is not None and f.min > f.max:
         bad("min", "min must not be above max")
-    if numeric and f.step is not None and f.step <= 0:
+    if comparable and f.step is not None and f.step <= 0:
         bad("step", "step must be above zero")
     if f.pattern is not None:
         if f.type is not MetaFieldType.STRING:
@@ -247,17 +255,24 @@ def _check_number(f: MetaField, value: Any) -> str | Invalid:
     number = parse_decimal(str(value))
     if number is None:
         return Invalid("must be a number")
+    if number and abs(number.adjusted()) > MAX_NUMBER_DIGITS:
+        return Invalid(f"must have at most {MAX_NUMBER_DIGITS} digits before and after the point")
     if f.type is MetaFieldType.INTEGER and number != number.to_integral_value():
         return Invalid("must be a whole number")
     if f.min is not None and number < f.min:
         return Invalid(f"must be at least {f.min}")
     if f.max is not None and number > f.max:
         return Invalid(f"must be at most {f.max}")
-    if f.step is not None and (number - (f.min or Decimal(0))) % f.step != 0:
+    try:
+        if f.step is not None and (number - (f.min or Decimal(0))) % f.step != 0:
+            return Invalid(f"must be in steps of {f.step}")
+        if f.type is MetaFieldType.INTEGER:
+            return str(int(number))
+        return _plain(number, f.step)
+    except InvalidOperation:
+        # Steps of a value this far from the step's size need more digits than decimal
+        # arithmetic keeps (28): no step can be shown to fit.
         return Invalid(f"must be in steps of {f.step}")
-    if f.type is MetaFieldType.INTEGER:
-        return str(int(number))
-    return _plain(number, f.step)
 
 
 def _plain(number: Decimal, step: Decimal | None) -> str:

@@ -52,6 +52,17 @@ def has_minor_precision(amount: Decimal, currency: str) -> bool:
     return amount == round_to_minor(amount, currency)
 
 
+# The most a single amount a client sets may be: amounts are stored as 64-bit integers of
+# minor units, and a checkout's lines, shipping and tax must still add up within them.
+MAX_AMOUNT = Decimal("999999999999")
+
+
+def is_amount(value: Decimal, currency: str) -> bool:
+    """A non-negative amount of the currency, in range and with no digits below its minor
+    unit (checked in that order: a huge value cannot even be rounded)."""
+    return 0 <= value <= MAX_AMOUNT and has_minor_precision(value, currency)
+
+
 def parse_decimal(text: str | Decimal) -> Decimal | None:
     """A finite decimal from client text, or None; floats are refused on purpose."""
     if isinstance(text, Decimal):

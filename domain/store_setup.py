@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from domain.customer import is_country
 from domain.errors import ErrorCode, Outcome, Problem, Rejected, path
-from domain.money import Money, has_minor_precision, is_currency, parse_decimal
+from domain.money import Money, is_amount, is_currency, parse_decimal
 from domain.ports import Ports
 from domain.store import (
     MAX_CART_TTL_SECONDS,
@@ -191,7 +191,7 @@ def _shipping_methods(
                 Problem(ErrorCode.INVALID, "name must be 1-100 characters", path(*at, "name"))
             )
         price = parse_decimal(item.price)
-        if price is None or price < 0 or not has_minor_precision(price, store.currency):
+        if price is None or not is_amount(price, store.currency):
             message = f"price must be a non-negative amount in {store.currency}"
             problems.append(Problem(ErrorCode.INVALID, message, path(*at, "price")))
         countries = tuple(country.strip().upper() for country in item.countries)

@@ -1,24 +1,29 @@
-"""The Starlette app: GraphQL (HTTP and WebSocket), provider webhooks, health, and the worker
-inside."""
+"""The Starlette app: GraphQL (HTTP and WebSocket), provider webhooks, health, metrics, MCP,
+and the worker inside."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
+from graph import metrics
+from graph.access_log import AccessLog
 from graph.demo_route import demo_routes
 from graph.graphql_view import CheckoutGraphQL
-from graph.health import healthz, readyz
+from graph.health import ReadinessProbe, healthz, readyz
 from graph.http_limits import BodyLimit, RequestId
 from graph.logs import configure_logging
 from graph.mcp import CheckoutMcp
+from graph.production import check_start
 from graph.runtime import Runtime, build_runtime
 from graph.settings import Settings
+from graph.subscriptions.connection_limit import WebSocketLimit
 from graph.subscriptions.shutdown import end_subscriptions_first
 from graph.webhooks import webhook_routes
 from graph.worker import Worker
@@ -27,23 +32,26 @@ from graph.worker import Worker
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:
     """The app; tests hand in their own runtime, `serve` lets the app build one."""
     settings = settings or (runtime.settings if runtime else Settings())
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(settings.logs_as, settings.log_level)
+    check_start(settings)  # production without its settings stops here, saying which
     owns_runtime = runtime is None
     runtime = runtime or build_runtime(settings)
-    graphql = CheckoutGraphQL(
-        runtime,
-        graphql_ide="graphiql" if settings.graphiql else None,
-    )
+    graphql = CheckoutGraphQL(runtime)
     mcp = CheckoutMcp(graphql)
+    readiness = ReadinessProbe(runtime.database.url)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         graphql.hub.start()
         restore_signals = end_subscriptions_first(graphql.hub)
-        worker = Worker(runtime, interval=settings.worker_interval_seconds)
+        worker = Worker(
+            runtime,
+            interval=settings.worker_interval_seconds,
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
+        )
         task = asyncio.create_task(worker.run()) if settings.run_worker else None
         try:
-            async with mcp.running():
+            async with mcp.running(), metrics.following(graphql.hub):
                 yield
         finally:
             restore_signals()
@@ -52,6 +60,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             worker.stop()
             if task is not None:
                 await task
+            await readiness.close()
             if owns_runtime:
                 await runtime.close()
 
@@ -62,12 +71,23 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             Route("/mcp", mcp.asgi),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics.metrics),
             *webhook_routes(),
             *demo_routes(runtime),
         ],
-        middleware=[Middleware(RequestId), Middleware(BodyLimit)],
+        middleware=[
+            Middleware(RequestId),
+            Middleware(AccessLog),
+            Middleware(
+                WebSocketLimit,
+                per_ip=settings.websocket_connections_per_ip,
+                trusted_proxies=settings.trusted_proxy_networks,
+            ),
+            Middleware(BodyLimit),
+        ],
         lifespan=lifespan,
     )
     app.state.runtime = runtime
     app.state.hub = graphql.hub
+    app.state.readiness = readiness
     return app

@@ -9,9 +9,13 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from domain import store_setup
 from domain.errors import Rejected
@@ -45,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     create.add_argument("--json", action="store_true", help="print {id, publicKey, secretKey}")
 
     args = parser.parse_args(argv)
-    handlers = {
+    handlers: dict[str, Callable[[argparse.Namespace], int | None]] = {
         "serve": _serve,
         "migrate": _migrate,
         "export-schema": _export_schema,
@@ -54,13 +58,37 @@ def main(argv: Sequence[str] | None = None) -> None:
         "demo": _demo,
         "store": _store_create,
     }
-    sys.exit(handlers[args.command](args) or 0)
+    try:
+        code = handlers[args.command](args) or 0
+    except ValidationError as error:
+        code = _bad_settings(error)
+    sys.exit(code)
+
+
+def _bad_settings(error: ValidationError) -> int:
+    """A setting that does not parse, named without its value (it may be a secret)."""
+    for problem in error.errors():
+        name = "CHECKOUT_FLOW_" + "_".join(str(part) for part in problem["loc"]).upper()
+        print(f"checkout-flow: {name}: {problem['msg']}", file=sys.stderr)
+    return 2
+
+
+def _production_ready(settings: Settings) -> bool:
+    """Says which settings production lacks; the command then exits with 2."""
+    from graph.production import NotConfigured, missing_settings
+
+    missing = missing_settings(settings)
+    if missing:
+        print(f"checkout-flow: {NotConfigured(missing)}", file=sys.stderr)
+    return not missing
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = Settings()
+    if not _production_ready(settings):
+        return 2
     if args.workers > 1 and settings.database_url.startswith("sqlite"):
         print(
             "checkout-flow: --workers above 1 needs PostgreSQL; SQLite takes one writer, so "
@@ -77,21 +105,46 @@ def _serve(args: argparse.Namespace) -> int:
             "set CHECKOUT_FLOW_PUBSUB_URL to choose another bus",
             file=sys.stderr,
         )
-    uvicorn.run(
-        "graph.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        loop="uvloop",
-        http="httptools",
-        log_level="warning",
-        timeout_graceful_shutdown=20,
-        # Subscription messages are small; a compressor per WebSocket would cost ~50 KiB of
-        # memory for every subscriber and save next to nothing.
-        ws_per_message_deflate=False,
-    )
+    metrics_directory = _metrics_directory(args.workers)
+    try:
+        uvicorn.run(
+            "graph.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            loop="uvloop",
+            http="httptools",
+            log_level="warning",
+            # The app writes its own access line, with the request's facts.
+            access_log=False,
+            # X-Forwarded-For is read by the app, from CHECKOUT_FLOW_TRUSTED_PROXIES only;
+            # uvicorn would otherwise believe any local peer's header on its own.
+            proxy_headers=False,
+            timeout_graceful_shutdown=20,
+            # Subscription messages are small; a compressor per WebSocket would cost ~50 KiB of
+            # memory for every subscriber and save next to nothing.
+            ws_per_message_deflate=False,
+        )
+    finally:
+        if metrics_directory is not None:
+            shutil.rmtree(metrics_directory, ignore_errors=True)
     return 0
+
+
+def _metrics_directory(workers: int) -> str | None:
+    """With several processes each counts into files of its own in a directory they share, and
+    whichever answers a scrape adds them up (prometheus-client's multiprocess mode). A fresh
+    directory each start: counts of a run before must not be added in. One the operator set
+    is left as it is."""
+    # Named here, not imported: prometheus-client reads it when it is imported, which must
+    # happen in the worker processes, after it is set.
+    variable = "PROMETHEUS_MULTIPROC_DIR"
+    if workers <= 1 or os.environ.get(variable):
+        return None
+    directory = tempfile.mkdtemp(prefix="checkout-flow-metrics-")
+    os.environ[variable] = directory  # the worker processes inherit it
+    return directory
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -118,9 +171,16 @@ def _export_schema(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from graph.logs import configure_logging
+    from graph.production import check_start
     from graph.worker import run_worker_process
 
-    asyncio.run(run_worker_process(Settings()))
+    settings = Settings()
+    if not _production_ready(settings):
+        return 2
+    configure_logging(settings.logs_as, settings.log_level)
+    check_start(settings)
+    asyncio.run(run_worker_process(settings))
     return 0
 
 

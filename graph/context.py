@@ -13,12 +13,14 @@ from starlette.requests import HTTPConnection
 from domain.ports import Ports
 from domain.store import StoreAccess
 from domain.store_keys import access_of, key_hash
+from graph import request_facts
 from graph.dataloaders import Loaders
 from graph.errors import ApiError, forbidden, unauthenticated
 from graph.runtime import Runtime
 
 if TYPE_CHECKING:
     from graph.event_hub import EventHub
+    from graph.rate_limits import RateLimits
 
 _UNRESOLVED: Any = object()
 
@@ -49,6 +51,8 @@ class Context:
     hub: EventHub | None = None
     # A WebSocket's `connection_init` payload (Strawberry sets it).
     connection_params: dict[str, Any] | None = None
+    # The app's rate limits; None: unlimited.
+    limits: RateLimits | None = None
     _access: Any = field(default=_UNRESOLVED)
 
     @property
@@ -88,6 +92,7 @@ class Context:
         found = await self.runtime.readers.store_by_key_hash(key_hash(self.key))
         if found is None or found.access is not access_of(self.key):
             raise unauthenticated("this store key is not valid")
+        request_facts.note_store(found.store.id)
         return found
 
     async def require_store(self, *, secret: bool = False) -> StoreAccess:

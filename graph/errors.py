@@ -41,6 +41,10 @@ class UserError:
         description="Path of the offending input, from the argument name: ['lines', '0', 'sku']."
     )
     message: str
+    retry_after_seconds: int | None = strawberry.field(
+        default=None,
+        description="LIMIT_EXCEEDED only: seconds after which the same call is allowed again.",
+    )
 
 
 def user_errors(rejected: Rejected) -> list[UserError]:
@@ -106,6 +110,14 @@ class ErrorShaping(SchemaExtension):
         errors = getattr(result, "errors", None)
         if result is not None and errors:
             result.errors = [self._shape(error) for error in errors]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """A result sent over a WebSocket leaves before `on_operation` ends: shaped (and an
+        unexpected failure masked) here, as it is in `on_operation` for HTTP."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [self._shape(error) for error in errors]
+        yield
 
     def _shape(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error

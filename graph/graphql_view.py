@@ -19,6 +19,7 @@ from graph.context import Context, presented_key
 from graph.dataloaders import Loaders
 from graph.errors import BAD_REQUEST, ApiError
 from graph.event_hub import EventHub
+from graph.rate_limits import RateLimits
 from graph.runtime import Runtime
 from graph.subscriptions.connection import accept_connection
 
@@ -49,9 +50,15 @@ class CheckoutGraphQL(GraphQL):  # type: ignore[type-arg]
         # WebSocket credentials travel in `connection_init`, never in cookies: a page on
         # another origin (the shop's storefront) can do nothing there it could not do anyway.
         options.setdefault("allowed_origins", ("*",))
+        settings = runtime.settings
+        options.setdefault("graphql_ide", "graphiql" if settings.serves_graphiql else None)
+        # In production a query comes by POST only: a GET's query string ends up in proxies'
+        # and browsers' logs, tokens and all.
+        options.setdefault("allow_queries_via_get", not settings.is_production)
         super().__init__(schema, **options)
         self.runtime = runtime
         self.hub = hub or EventHub(runtime.bus, runtime.readers)
+        self.limits = RateLimits.from_settings(settings)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         await accept_connection(context)
@@ -99,6 +106,7 @@ class CheckoutGraphQL(GraphQL):  # type: ignore[type-arg]
             loaders=Loaders(self.runtime.readers, self.runtime.clock.now()),
             response=response,
             hub=self.hub,
+            limits=self.limits,
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:

@@ -7,7 +7,6 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
-    ParserCache,
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
@@ -16,7 +15,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graph.errors import ErrorShaping
+from graph.input_text import TextWithoutNul
 from graph.mutations import Mutation
+from graph.operation_facts import OperationFacts
+from graph.parser_cache import ParserCacheAnsweringErrors
+from graph.production import ProductionRules, SuggestionHidingExecutor
 from graph.queries import Query
 from graph.subscriptions import Subscription
 from graph.subscriptions.loaders_per_operation import FreshLoadersPerOperation
@@ -45,15 +48,21 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
+            # Outermost: the facts it notes are on every line the others log, masked errors too.
+            OperationFacts,
             ErrorShaping,
             FreshLoadersPerOperation,
+            TextWithoutNul,
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             # Both caches live at module level in Strawberry, shared by every request.
-            lambda: ParserCache(maxsize=512),
+            lambda: ParserCacheAnsweringErrors(maxsize=512),
             lambda: AddValidationRules(LIMIT_RULES),
+            # Production's rules (no introspection, no suggestions), made once like the limits.
+            ProductionRules,
             lambda: ValidationCache(maxsize=512),
         ],
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=SuggestionHidingExecutor,
     )
 
 

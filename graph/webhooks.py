@@ -10,18 +10,23 @@ replay), 4xx refused for good (bad signature, unknown store or payment), 503 try
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
 import structlog
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from domain.payment import PaymentProvider
 from domain.payment_gateway import PaymentNotFound, PaymentProviderFailed, ProviderPayment
 from domain.payment_updates import UpdateResult, apply_payment_update
 from domain.store import Store
+from graph import request_facts
+from graph.metrics import WEBHOOK_EVENTS
+from graph.mutation_metrics import count_payment
 from graph.runtime import Runtime
 from integrations.stripe_events import REFUND_EVENTS, EventRefused, StripeNotice, read_event
 
@@ -39,9 +44,52 @@ _ANSWER = {
 
 def webhook_routes() -> list[Route]:
     return [
-        Route("/webhooks/stripe/{store_id}", stripe_webhook, methods=["POST"]),
-        Route("/webhooks/mollie/{store_id}", mollie_webhook, methods=["POST"]),
+        Route(
+            "/webhooks/stripe/{store_id}",
+            _observed(PaymentProvider.STRIPE, stripe_webhook),
+            methods=["POST"],
+        ),
+        Route(
+            "/webhooks/mollie/{store_id}",
+            _observed(PaymentProvider.MOLLIE, mollie_webhook),
+            methods=["POST"],
+        ),
     ]
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _observed(provider: PaymentProvider, endpoint: Endpoint) -> Endpoint:
+    """One log line and one count per webhook: the result (the answer's `outcome`), with the
+    provider, store and event noted in the request's facts as they become known, so that
+    every line of the request shows them."""
+
+    async def observed(request: Request) -> Response:
+        _note(provider=provider.value)
+        result = "error"
+        try:
+            response = await endpoint(request)
+            result = _outcome(response)
+            return response
+        finally:
+            WEBHOOK_EVENTS.labels(provider.value, result).inc()
+            log.info("webhook", result=result)
+
+    return observed
+
+
+def _note(**details: str) -> None:
+    facts = request_facts.current()
+    if facts is not None:
+        facts.extra.update(details)
+
+
+def _outcome(response: Response) -> str:
+    try:
+        return str(json.loads(bytes(response.body))["outcome"])
+    except (ValueError, KeyError, TypeError):
+        return "error"
 
 
 def _answer(status: int, outcome: str, message: str | None = None) -> JSONResponse:
@@ -59,7 +107,10 @@ async def _store(runtime: Runtime, store_id: str) -> Store | None:
     if not _STORE_ID.match(store_id):
         return None
     async with runtime.ports.unit_of_work() as uow:
-        return await uow.stores.get(store_id)
+        store = await uow.stores.get(store_id)
+    if store is not None:
+        request_facts.note_store(store.id)
+    return store
 
 
 async def stripe_webhook(request: Request) -> JSONResponse:
@@ -80,23 +131,21 @@ async def stripe_webhook(request: Request) -> JSONResponse:
     except EventRefused as refused:
         log.warning("stripe webhook refused", store_id=store.id, reason=str(refused))
         return _answer(400, "refused", str(refused))
+    _note(event_type=notice.type, event_id=notice.event_id)
     if notice.payment is None:
         return _answer(200, "ignored")
-    result = await apply_payment_update(runtime.ports, store.id, notice.payment, notice.event_id)
+    update = notice.payment
+    result = await apply_payment_update(runtime.ports, store.id, update, notice.event_id)
     if result is UpdateResult.UNKNOWN_PAYMENT and _may_be_session_intent(notice):
         try:
             session = await _session_of_intent(runtime, store, notice.payment.external_id)
         except PaymentProviderFailed:
             return _answer(503, "provider_unavailable", "Stripe could not be asked; retry later")
         if session is not None:
+            update = session
             result = await apply_payment_update(runtime.ports, store.id, session, notice.event_id)
-    log.info(
-        "stripe webhook",
-        store_id=store.id,
-        event_id=notice.event_id,
-        type=notice.type,
-        result=result.value,
-    )
+    if result is UpdateResult.APPLIED:
+        count_payment(update.provider, update.status)
     return _result(result)
 
 
@@ -144,14 +193,11 @@ async def mollie_webhook(request: Request) -> JSONResponse:
     except PaymentProviderFailed:
         return _answer(503, "provider_unavailable", "Mollie could not be asked; retry later")
     refunded = seen.refunded.minor if seen.refunded else 0
+    # Mollie names no event: what it says is the payment's state, which stands for one.
+    _note(event_type=f"payment.{seen.status.value.lower()}", payment_id=payment_id)
     # Mollie sends no event id: the state itself is the event, so a repeat of it is a replay.
     event_id = f"{seen.external_id}:{seen.status.value}:{refunded}"
     result = await apply_payment_update(runtime.ports, store.id, seen, event_id)
-    log.info(
-        "mollie webhook",
-        store_id=store.id,
-        payment_id=payment_id,
-        status=seen.status.value,
-        result=result.value,
-    )
+    if result is UpdateResult.APPLIED:
+        count_payment(seen.provider, seen.status)
     return _result(result)

@@ -68,9 +68,13 @@ async def run_worker_process(settings: Settings) -> None:
     """`checkout-flow worker`: the worker alone, until SIGTERM or SIGINT."""
     from graph.logs import configure_logging
 
-    configure_logging(settings.log_format, settings.log_level)
+    configure_logging(settings.logs_as, settings.log_level)
     runtime = build_runtime(settings)
-    worker = Worker(runtime, interval=settings.worker_interval_seconds)
+    worker = Worker(
+        runtime,
+        interval=settings.worker_interval_seconds,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, worker.stop)

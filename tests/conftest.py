@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from graph.runtime import Runtime
+from tests import secrets_registry
+from tests.secrets_registry import REGISTRY, Leak
 from tests.support import (
     POSTGRES_URL,
     Api,
@@ -75,3 +77,52 @@ async def api(runtime: Runtime, clock: MovableClock) -> AsyncIterator[Api]:
     async for api in api_for(runtime, clock):
         api.keys = await open_store(runtime)
         yield api
+
+
+# --- no secret in any log line or answer of the whole run (tests/secrets_registry.py) -------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    secrets_registry.install()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    REGISTRY.current = nodeid
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # What the test printed or logged, subprocesses writing to the captured stdout included.
+    for title, content in report.sections:
+        if title.startswith("Captured"):
+            secrets_registry.heard_log(content, f"{report.nodeid} ({title})")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fails the run when a secret any test registered shows in what the service said."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None:
+        # The log files of `serve` and `worker` processes the tests ran.
+        REGISTRY.scan_files(sorted(factory.getbasetemp().rglob("*.log")))
+    leaks = REGISTRY.leaks()
+    session.config.stash[LEAKS] = leaks
+    if leaks and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+LEAKS = pytest.StashKey[list[Leak]]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    leaks = terminalreporter.config.stash.get(LEAKS, [])
+    if not leaks and REGISTRY.secrets:
+        terminalreporter.write_line(
+            f"secrets: {len(REGISTRY.secrets)} made, {len(REGISTRY.log_only)} tokens handed "
+            f"out; none in {REGISTRY.lines_heard} log texts or {REGISTRY.answers_heard} answers"
+        )
+    if leaks:
+        terminalreporter.section("secrets in logs or answers", red=True)
+        for leak in leaks[:50]:
+            terminalreporter.line(leak.shown())
+        terminalreporter.line(f"{len(leaks)} in all; the run fails (tests/secrets_registry.py)")

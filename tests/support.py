@@ -24,10 +24,12 @@ from graph.settings import Settings
 from persistence.database import Database
 from persistence.migration import upgrade
 from persistence.tables import metadata
+from tests.secrets_registry import register
 
 POSTGRES_URL = os.environ.get("CHECKOUT_FLOW_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("CHECKOUT_FLOW_TEST_REDIS_URL", "")
 TEST_VAULT_KEY = "dGVzdC12YXVsdC1rZXktMzItYnl0ZXMtbG9uZy4uLi4="
+register(TEST_VAULT_KEY, made_by="tests/support.py (the vault key)")
 
 
 class MovableClock:
@@ -86,6 +88,10 @@ def test_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "public_base_url": "http://checkout.test",
         "run_worker": False,
         "database_pool_size": 20,
+        # Every test's requests come from one address; the tests of the limits set them.
+        "rate_limit_per_minute_ip": 0,
+        "rate_limit_per_minute_store": 0,
+        "websocket_connections_per_ip": 0,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -153,6 +159,7 @@ async def open_store(
         runtime.ports, name, currency, allow_invoice_checkout=settings.pop("allow_invoice", True)
     )
     assert not isinstance(issued, Rejected)
+    register(issued.secret_key, made_by=f"open_store({name!r})")
     if settings:
         outcome = await store_setup.update_store_settings(
             runtime.ports, issued.store_id, store_setup.SettingsInput(**settings)

@@ -1,9 +1,12 @@
-"""The Mutation root: one mutation per module, gathered here."""
+"""The Mutation root: one mutation per module, gathered here, with the rules of the edge that
+some of them share: rate limits on those that call a payment provider or send mail, and the
+counting of those that move money."""
 
 from __future__ import annotations
 
 import strawberry
 
+from graph.mutation_metrics import counted
 from graph.mutations.add_cart_lines import add_cart_lines
 from graph.mutations.cancel_checkout import cancel_checkout
 from graph.mutations.cancel_order import cancel_order
@@ -23,6 +26,7 @@ from graph.mutations.update_cart_lines import update_cart_lines
 from graph.mutations.update_order_status import update_order_status
 from graph.mutations.update_store_settings import update_store_settings
 from graph.mutations.upsert_products import upsert_products
+from graph.rate_limits import rate_limited
 
 
 @strawberry.type
@@ -35,14 +39,14 @@ class Mutation:
     define_line_meta = define_line_meta
     set_option_source = set_option_source
     update_store_settings = update_store_settings
-    set_provider_credentials = set_provider_credentials
+    set_provider_credentials = rate_limited(set_provider_credentials)
     initiate_checkout = initiate_checkout
     set_customer = set_customer
     set_line_meta = set_line_meta
-    create_payment = create_payment
-    set_payment = set_payment
-    complete_checkout = complete_checkout
-    cancel_checkout = cancel_checkout
+    create_payment = counted(rate_limited(create_payment))
+    set_payment = counted(rate_limited(set_payment))
+    complete_checkout = counted(rate_limited(complete_checkout))
+    cancel_checkout = rate_limited(cancel_checkout)
     update_order_status = update_order_status
-    cancel_order = cancel_order
+    cancel_order = rate_limited(cancel_order)
     mark_order_paid = mark_order_paid

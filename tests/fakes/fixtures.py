@@ -14,6 +14,7 @@ import pytest
 from tests.fakes.mollie_fake import MollieFake
 from tests.fakes.server import LoopbackServer
 from tests.fakes.stripe_fake import StripeFake
+from tests.secrets_registry import register
 
 __all__ = [
     "mollie_api_key",
@@ -63,15 +64,21 @@ def mollie_fake(mollie_fake_server: MollieFake) -> Iterator[MollieFake]:
 @pytest.fixture
 def stripe_api_key() -> str:
     """A fresh test-mode secret key: a Stripe account of its own."""
-    return "sk_test_" + secrets.token_hex(12)
+    key = "sk_test_" + secrets.token_hex(12)
+    register(key, made_by="the stripe_api_key fixture")
+    return key
 
 
 @pytest.fixture
 def stripe_webhook_secret() -> str:
-    return "whsec_" + secrets.token_hex(16)
+    secret = "whsec_" + secrets.token_hex(16)
+    register(secret, made_by="the stripe_webhook_secret fixture")
+    return secret
 
 
 @pytest.fixture
 def mollie_api_key() -> str:
     """A fresh test API key, 30 characters after `test_` as Mollie issues them."""
-    return "test_" + secrets.token_hex(15)
+    key = "test_" + secrets.token_hex(15)
+    register(key, made_by="the mollie_api_key fixture")
+    return key

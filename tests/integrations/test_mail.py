@@ -38,10 +38,12 @@ from integrations.mail import (
     parse_smtp_url,
 )
 from integrations.mail_rendering import message_id_header
+from tests.secrets_registry import register
 
 DEFAULT_SENDER = "Checkout Flow <orders@checkout-flow.localhost>"
 PASSWORD = "s3cr:et/p@ss"
 QUOTED_PASSWORD = "s3cr%3Aet%2Fp%40ss"
+register(PASSWORD, QUOTED_PASSWORD, made_by="tests/integrations/test_mail.py")
 PLACED = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 PRESCRIPTION = {"eye": "LEFT", "sphere": "-2.25", "baseCurve": "8.6"}
 

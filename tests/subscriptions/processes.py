@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from domain.store import IssuedKeys
+from tests.secrets_registry import register
 from tests.support import TEST_VAULT_KEY
 
 CLI = str(Path(sys.executable).with_name("checkout-flow"))
@@ -61,6 +62,8 @@ def create_store(env: dict[str, str], cwd: Path, name: str = "Test shop") -> Iss
             cwd,
         )
     )
+    # Shown once, on the command's own output, which is not a log line: nowhere else.
+    register(printed["secretKey"], made_by="checkout-flow store create --json")
     return IssuedKeys(printed["id"], printed["publicKey"], printed["secretKey"])
 
 

@@ -33,7 +33,7 @@ from tests.subscriptions.processes import (
     serve,
     worker,
 )
-from tests.support import POSTGRES_URL, REDIS_URL, Api
+from tests.support import POSTGRES_URL, REDIS_URL, Api, empty_postgres
 
 pytestmark = [
     pytest.mark.slow,
@@ -70,6 +70,8 @@ def cluster(postgres_ready: bool, tmp_path_factory: pytest.TempPathFactory) -> I
     mail = base / "mail"
     plain = environment(POSTGRES_URL, "", mail)
     run_command(["migrate"], plain, base)
+    # What earlier tests left (undelivered outbox rows above all) is not this cluster's work.
+    asyncio.run(empty_postgres(POSTGRES_URL))
     # Both spellings of the PostgreSQL URL are taken for the bus.
     on_postgres = environment(POSTGRES_URL, libpq_url(POSTGRES_URL), mail)
     on_postgres_too = environment(POSTGRES_URL, POSTGRES_URL, mail)
