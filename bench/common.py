@@ -157,6 +157,10 @@ def service_env(database_url: str, workdir: Path, **settings: str) -> dict[str, 
         "CHECKOUT_FLOW_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
         "CHECKOUT_FLOW_LOG_FORMAT": "json",
         "CHECKOUT_FLOW_GRAPHIQL": "false",
+        # Every simulated shopper comes from 127.0.0.1: the per-address limit would measure
+        # itself. The per-store limit stays off too; a shop at peak raises both.
+        "CHECKOUT_FLOW_RATE_LIMIT_PER_MINUTE_IP": "0",
+        "CHECKOUT_FLOW_RATE_LIMIT_PER_MINUTE_STORE": "0",
     }
     env |= {f"CHECKOUT_FLOW_{k.upper()}": v for k, v in settings.items()}
     if SOURCE != ROOT:
