@@ -7,14 +7,18 @@ gets it reset: no objects, faults, log entries, webhooks or refused keys left fr
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
+from graph.runtime import Runtime
 from tests.fakes.mollie_fake import MollieFake
 from tests.fakes.server import LoopbackServer
 from tests.fakes.stripe_fake import StripeFake
 from tests.secrets_registry import register
+from tests.support import MovableClock, build_test_runtime, test_settings
 
 __all__ = [
     "mollie_api_key",
@@ -82,3 +86,28 @@ def mollie_api_key() -> str:
     key = "test_" + secrets.token_hex(15)
     register(key, made_by="the mollie_api_key fixture")
     return key
+
+
+@asynccontextmanager
+async def runtime_on_fakes(
+    database_url: str,
+    tmp_path: Path,
+    clock: MovableClock,
+    stripe: StripeFake,
+    mollie: MollieFake,
+    *,
+    provider_timeout_seconds: float,
+) -> AsyncIterator[Runtime]:
+    """The service's runtime with both providers' SDKs pointed at the fakes."""
+    settings = test_settings(
+        database_url,
+        tmp_path,
+        stripe_api_base=stripe.base_url,
+        mollie_api_base=mollie.base_url,
+        provider_timeout_seconds=provider_timeout_seconds,
+    )
+    runtime = build_test_runtime(settings, clock)
+    try:
+        yield runtime
+    finally:
+        await runtime.close()

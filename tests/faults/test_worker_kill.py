@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from persistence.tables import outbox
 from tests.checkout.flow import COMPLETE, invoiced, mutate, stock_shop
-from tests.subscriptions.processes import Process, environment, free_port, worker
+from tests.processes import Process, environment, free_port, worker
 from tests.support import Api
 
 pytestmark = pytest.mark.slow

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from graph.runtime import Runtime
+from tests.fakes.fixtures import runtime_on_fakes
 from tests.fakes.mollie_fake import MollieFake
 from tests.fakes.stripe_fake import StripeFake
 from tests.payments.flow import Shop, connect
-from tests.support import Api, MovableClock, build_test_runtime, test_settings
+from tests.support import Api, MovableClock
 
 # Short, so that a provider that hangs shows quickly; the fakes answer in milliseconds.
 PROVIDER_TIMEOUT_SECONDS = 2.0
@@ -31,16 +32,15 @@ async def runtime(
     stripe_fake: StripeFake,
     mollie_fake: MollieFake,
 ) -> AsyncIterator[Runtime]:
-    settings = test_settings(
+    async with runtime_on_fakes(
         database_url,
         tmp_path,
-        stripe_api_base=stripe_fake.base_url,
-        mollie_api_base=mollie_fake.base_url,
+        clock,
+        stripe_fake,
+        mollie_fake,
         provider_timeout_seconds=PROVIDER_TIMEOUT_SECONDS,
-    )
-    runtime = build_test_runtime(settings, clock)
-    yield runtime
-    await runtime.close()
+    ) as runtime:
+        yield runtime
 
 
 @pytest.fixture

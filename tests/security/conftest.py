@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from graph.runtime import Runtime
+from tests.fakes.fixtures import runtime_on_fakes
 from tests.fakes.mollie_fake import MollieFake
 from tests.fakes.stripe_fake import StripeFake
 from tests.security.world import World, build_world
-from tests.support import Api, MovableClock, build_test_runtime, test_settings
+from tests.support import Api, MovableClock
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -27,16 +28,15 @@ async def runtime(
     stripe_fake: StripeFake,
     mollie_fake: MollieFake,
 ) -> AsyncIterator[Runtime]:
-    settings = test_settings(
+    async with runtime_on_fakes(
         database_url,
         tmp_path,
-        stripe_api_base=stripe_fake.base_url,
-        mollie_api_base=mollie_fake.base_url,
+        clock,
+        stripe_fake,
+        mollie_fake,
         provider_timeout_seconds=3.0,
-    )
-    runtime = build_test_runtime(settings, clock)
-    yield runtime
-    await runtime.close()
+    ) as runtime:
+        yield runtime
 
 
 @pytest.fixture

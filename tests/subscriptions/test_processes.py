@@ -17,6 +17,14 @@ import pytest
 from domain.store import IssuedKeys
 from persistence.notify_bus import libpq_url
 from tests.checkout.flow import COMPLETE, CREATE_PAYMENT, invoiced, mutate, ready_to_pay, stock_shop
+from tests.processes import (
+    Process,
+    create_store,
+    environment,
+    run_command,
+    serve,
+    worker,
+)
 from tests.subscriptions.bus_faults import kill_postgres_bus, kill_redis_bus
 from tests.subscriptions.clients import (
     CHECKOUT_STATUS,
@@ -24,14 +32,6 @@ from tests.subscriptions.clients import (
     ORDER_STATUS,
     TRANSPORT_WS,
     GraphQLSocket,
-)
-from tests.subscriptions.processes import (
-    Process,
-    create_store,
-    environment,
-    run_command,
-    serve,
-    worker,
 )
 from tests.support import POSTGRES_URL, REDIS_URL, Api, empty_postgres
 
