@@ -52,16 +52,14 @@ def service_env(database_url: str, workdir: Path, **extra: str) -> dict[str, str
 
 def environment(database_url: str, pubsub_url: str, mail_dir: Path, **more: str) -> dict[str, str]:
     """A process of a cluster: its bus, and no worker inside unless asked for."""
-    return service_env(
-        database_url,
-        mail_dir.parent,
-        CHECKOUT_FLOW_MAIL_DIR=str(mail_dir),
-        CHECKOUT_FLOW_PUBSUB_URL=pubsub_url,
-        CHECKOUT_FLOW_GRAPHIQL="false",
-        CHECKOUT_FLOW_RUN_WORKER="false",
-        CHECKOUT_FLOW_WORKER_INTERVAL_SECONDS="0.2",
-        **more,
-    )
+    settings = {
+        "CHECKOUT_FLOW_MAIL_DIR": str(mail_dir),
+        "CHECKOUT_FLOW_PUBSUB_URL": pubsub_url,
+        "CHECKOUT_FLOW_GRAPHIQL": "false",
+        "CHECKOUT_FLOW_RUN_WORKER": "false",
+        "CHECKOUT_FLOW_WORKER_INTERVAL_SECONDS": "0.2",
+    }
+    return service_env(database_url, mail_dir.parent, **(settings | more))
 
 
 def run_command(args: list[str], env: dict[str, str], cwd: Path) -> str:
