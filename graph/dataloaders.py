@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
@@ -95,13 +96,36 @@ class OrderByCheckoutTokenLoader(DataLoader):  # type: ignore[misc]
 
 
 class Loaders:
+    """A request's loaders, each made when first asked for: most requests use one or two, and
+    a thousand open subscriptions should not each hold six."""
+
     def __init__(self, readers: Readers, now: datetime) -> None:
-        self.product_by_id = ProductByIdLoader(readers, now)
-        self.product_by_sku = ProductBySkuLoader(readers, now)
-        self.cart_by_id = CartByIdLoader(readers)
-        self.checkout_by_token = CheckoutByTokenLoader(readers)
-        self.order_by_id = OrderByIdLoader(readers)
-        self.order_by_checkout_token = OrderByCheckoutTokenLoader(readers)
+        self._readers = readers
+        self._now = now
+
+    @cached_property
+    def product_by_id(self) -> ProductByIdLoader:
+        return ProductByIdLoader(self._readers, self._now)
+
+    @cached_property
+    def product_by_sku(self) -> ProductBySkuLoader:
+        return ProductBySkuLoader(self._readers, self._now)
+
+    @cached_property
+    def cart_by_id(self) -> CartByIdLoader:
+        return CartByIdLoader(self._readers)
+
+    @cached_property
+    def checkout_by_token(self) -> CheckoutByTokenLoader:
+        return CheckoutByTokenLoader(self._readers)
+
+    @cached_property
+    def order_by_id(self) -> OrderByIdLoader:
+        return OrderByIdLoader(self._readers)
+
+    @cached_property
+    def order_by_checkout_token(self) -> OrderByCheckoutTokenLoader:
+        return OrderByCheckoutTokenLoader(self._readers)
 
     def prime_products(self, store_id: str, products: Iterable[Product]) -> None:
         """A mutation that has just read these products answers without reading them again."""
