@@ -15,11 +15,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graph.errors import ErrorShaping
+from graph.executor import CheckoutExecutor
 from graph.input_text import TextWithoutNul
 from graph.mutations import Mutation
 from graph.operation_facts import OperationFacts
 from graph.parser_cache import ParserCacheAnsweringErrors
-from graph.production import ProductionRules, SuggestionHidingExecutor
+from graph.production import ProductionRules
 from graph.queries import Query
 from graph.subscriptions import Subscription
 from graph.subscriptions.loaders_per_operation import FreshLoadersPerOperation
@@ -62,7 +63,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ValidationCache(maxsize=512),
         ],
         config=StrawberryConfig(auto_camel_case=True),
-        execution_context_class=SuggestionHidingExecutor,
+        execution_context_class=CheckoutExecutor,
     )
 
 

@@ -1,0 +1,164 @@
+"""The executor's short way for plain fields answers exactly as graphql-core's own, errors
+included, and it is what a checkout's lines take."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from graph.executor import CheckoutExecutor
+from tests.checkout.flow import invoiced, stock_shop
+from tests.support import Api
+
+
+@strawberry.type
+class Price:
+    amount: str
+    currency: str | None
+
+
+@strawberry.type
+class Row:
+    name: str
+    count: int
+    price: Price
+    spare: Price | None
+    note: str | None
+    missing: str  # given None by some rows: a non-null field that is null
+
+
+@strawberry.type
+class Holder:
+    row: Row | None
+    needed: Row  # its non-null field fails: null spreads up to `holder`
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def rows(self) -> list[Row | None]:
+        return [
+            Row(
+                name="a",
+                count=1,
+                price=Price(amount="1.00", currency="EUR"),
+                spare=None,
+                note=None,
+                missing="m",
+            ),
+            Row(
+                name="b",
+                count=2,
+                price=Price(amount="2.00", currency=None),
+                spare=Price(amount="0", currency="EUR"),
+                note="n",
+                missing=None,
+            ),
+            Row(
+                name="c",
+                count="x",
+                price=Price(amount="3", currency="EUR"),
+                spare=None,
+                note=None,
+                missing="m",
+            ),
+        ]
+
+    @strawberry.field
+    def holder(self) -> Holder | None:
+        bad = Row(
+            name="c",
+            count=3,
+            price=Price(amount=None, currency="EUR"),
+            spare=None,
+            note=None,
+            missing="m",
+        )
+        return Holder(row=None, needed=bad)
+
+    @strawberry.field
+    def nullable_row(self) -> Row | None:
+        return Row(
+            name="d",
+            count=4,
+            price=Price(amount="4", currency="EUR"),
+            spare=None,
+            note=None,
+            missing=None,
+        )
+
+
+DOCUMENT = """{
+  rows { name count price { amount currency } spare { amount } note missing }
+  holder { row { name } needed { name price { amount currency } } }
+  nullableRow { name missing }
+}"""
+
+
+def answer(executor: type[Any]) -> tuple[Any, list[tuple[str, list[Any]]]]:
+    schema = strawberry.Schema(query=Query, execution_context_class=executor)
+    result = schema.execute_sync(DOCUMENT)
+    errors = sorted((error.message, list(error.path or [])) for error in result.errors or [])
+    return result.data, errors
+
+
+def test_plain_fields_answer_as_graphql_core_does_errors_included() -> None:
+    ours = answer(CheckoutExecutor)
+    theirs = answer(StrawberryGraphQLCoreExecutionContext)
+    assert ours == theirs
+    data, errors = ours
+    assert data["rows"][0]["price"] == {"amount": "1.00", "currency": "EUR"}
+    assert data["rows"][1] is None
+    assert data["rows"][2] is None
+    assert data["holder"] is None
+    assert data["nullableRow"] is None
+    assert [path for _, path in errors] == [
+        ["holder", "needed", "price", "amount"],
+        ["nullableRow", "missing"],
+        ["rows", 1, "missing"],
+        ["rows", 2, "count"],
+    ]
+
+
+@pytest.fixture
+def resolve_infos(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    built: list[str] = []
+    ordinary = CheckoutExecutor.build_resolve_info
+
+    def counted(self: Any, field_def: Any, field_nodes: Any, *rest: Any) -> Any:
+        built.append(field_nodes[0].name.value)
+        return ordinary(self, field_def, field_nodes, *rest)
+
+    monkeypatch.setattr(CheckoutExecutor, "build_resolve_info", counted)
+    return built
+
+
+CHECKOUT = """query($token: ID!) { checkout(token: $token) {
+  token status items { sku name quantity unitPrice { amount currency } total { amount } meta }
+  totals { total { amount currency } } } }"""
+
+
+async def test_a_checkouts_lines_take_the_short_way(api: Api, resolve_infos: list[str]) -> None:
+    await stock_shop(
+        api,
+        [
+            {"sku": f"P{i:02d}", "name": f"Product {i}", "price": "1.00", "stock": 5}
+            for i in range(20)
+        ],
+    )
+    counts = []
+    for lines in (1, 20):
+        token = await invoiced(api, [{"sku": f"P{i:02d}", "quantity": 1} for i in range(lines)])
+        resolve_infos.clear()
+        data = await api.data(CHECKOUT, {"token": token})
+        assert len(data["checkout"]["items"]) == lines
+        assert data["checkout"]["items"][0]["unitPrice"] == {"amount": "1.00", "currency": "EUR"}
+        counts.append(len(resolve_infos))
+    # Only fields with resolvers of their own build a resolve info; no line field does.
+    assert counts[0] == counts[1], resolve_infos
+    assert "items" in resolve_infos  # the spy sees the fields that have resolvers
+    assert "sku" not in resolve_infos
+    assert "amount" not in resolve_infos
