@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Hashable, Iterable
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -48,6 +48,17 @@ class CheckoutReading:
 
 Reading = CheckoutReading | Order | None  # None: there is no such thing
 
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One reading as every watch that hears it gets it. What the subscriptions make of it
+    (their answers, by document and credentials) is kept here too, so that a thousand
+    subscribers with the same document share one execution of it."""
+
+    reading: Reading
+    answers: dict[Hashable, Any] = field(default_factory=dict)
+
+
 _ENDED: Any = object()
 
 
@@ -66,32 +77,32 @@ def key_of(event: Event) -> WatchKey:
 
 
 class Watch:
-    """One subscriber's line to the hub: its readings, oldest first, until the hub ends it.
+    """One subscriber's line to the hub: its deliveries, oldest first, until the hub ends it.
     Close it when done (the subscription's `finally`)."""
 
     def __init__(self, hub: EventHub, key: WatchKey) -> None:
         self.key = key
         self._hub = hub
-        self._queue: asyncio.Queue[Reading] = asyncio.Queue()
+        self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
         self.closed = False
 
-    def deliver(self, reading: Reading) -> None:
+    def deliver(self, delivery: Delivery) -> None:
         if self._queue.qsize() >= LONGEST_BACKLOG:
             self._queue.get_nowait()
-        self._queue.put_nowait(reading)
+        self._queue.put_nowait(delivery)
 
     def end(self) -> None:
         self._queue.put_nowait(_ENDED)
 
-    def __aiter__(self) -> AsyncIterator[Reading]:
+    def __aiter__(self) -> AsyncIterator[Delivery]:
         return self
 
-    async def __anext__(self) -> Reading:
-        reading = await self._queue.get()
-        if reading is _ENDED:
+    async def __anext__(self) -> Delivery:
+        delivery = await self._queue.get()
+        if delivery is _ENDED:
             self._queue.put_nowait(_ENDED)  # stays ended for whoever asks again
             raise StopAsyncIteration
-        return reading
+        return delivery
 
     def close(self) -> None:
         if not self.closed:
@@ -202,10 +213,10 @@ class EventHub:
                     continue
                 retry_in = FIRST_READ_RETRY_SECONDS
                 for key, watches in audiences.items():
-                    reading = readings.get(key)
+                    delivery = Delivery(readings.get(key))
                     for watch in watches:
                         if not watch.closed:
-                            watch.deliver(reading)
+                            watch.deliver(delivery)
 
     def _audience(self, key: WatchKey, newcomers: set[Watch] | None) -> set[Watch]:
         watching = self._watches.get(key, set())

@@ -13,6 +13,10 @@ attribute again and reports exactly as it would have.
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -86,6 +90,16 @@ def _is_plain(definition: Any, resolve: Any) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SharedEvent:
+    """A subscription event that many subscriptions receive at once: the object to show, and
+    the answers made of it so far. Subscriptions that ask the same document with the same
+    variables and credentials get the same answer, so it is executed once for all of them."""
+
+    payload: Any
+    answers: dict[Hashable, Any]
+
+
 class CheckoutExecutor(SuggestionHidingExecutor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -154,3 +168,42 @@ class CheckoutExecutor(SuggestionHidingExecutor):
                 return None
 
         return settled()
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        event = super().build_per_event_executor(payload)
+        # graphql-core's copy would share the subscription's memo of collected sub-fields,
+        # keyed by lists made afresh for every event: it would grow by every event.
+        event._relevant_sub_fields = {}
+        return event
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        event = self.root_value
+        if not isinstance(event, SharedEvent):
+            return super().execute_operation(serially)
+        self.root_value = event.payload
+        key = self._answer_key()
+        operation, known = event.answers.get(key, (None, None))
+        if operation is not self.operation:
+            answer = super().execute_operation(serially)
+            if not self.is_awaitable(answer):
+                if not answer.errors:
+                    event.answers[key] = (self.operation, answer)
+                return answer
+            known = asyncio.ensure_future(answer)
+            # The operation is kept with it, so that its id is no other's meanwhile.
+            event.answers[key] = (self.operation, known)
+        return self._shared_answer(known, serially)
+
+    async def _shared_answer(self, known: Any, serially: bool | None) -> Any:
+        answer = await asyncio.shield(known) if isinstance(known, asyncio.Future) else known
+        if answer.errors:
+            # Errors are reported to each with its own request's facts: made on its own.
+            answer = super().execute_operation(serially)
+            if self.is_awaitable(answer):
+                answer = await answer
+        return answer
+
+    def _answer_key(self) -> Hashable:
+        variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=repr)
+        credential = getattr(self.context_value, "key", None)
+        return (id(self.operation), variables, credential)

@@ -22,6 +22,7 @@ from graph.event_hub import EventHub
 from graph.rate_limits import RateLimits
 from graph.runtime import Runtime
 from graph.subscriptions.connection import accept_connection
+from graph.subscriptions.shared_frames import SharedFrames
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -59,6 +60,10 @@ class CheckoutGraphQL(GraphQL):  # type: ignore[type-arg]
         self.runtime = runtime
         self.hub = hub or EventHub(runtime.bus, runtime.readers)
         self.limits = RateLimits.from_settings(settings)
+        self.frames = SharedFrames()
+
+    def encode_json(self, data: object) -> str:
+        return self.frames.encode(data)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         await accept_connection(context)

@@ -18,7 +18,8 @@ import strawberry
 from domain.order import Order as DomainOrder
 from graph.context import Context
 from graph.errors import ApiError
-from graph.event_hub import CheckoutReading, EventHub, Reading, Watch
+from graph.event_hub import CheckoutReading, Delivery, EventHub, Watch
+from graph.executor import SharedEvent
 from graph.types.checkout import Checkout
 from graph.types.order import Order
 
@@ -51,37 +52,38 @@ def not_found(what: str) -> ApiError:
 
 
 class Readings(Generic[Shown]):
-    """A subscription's stream: the first reading, then each new one of its kind, presented.
+    """A subscription's stream: the first reading, then each new one of its kind, presented,
+    as an event whose answers it shares with the other subscribers of the same delivery.
     Closing it lets go of the watch; so does dropping it unclosed (a subscription stopped
     before its stream was ever read), lest the hub go on reading for nobody."""
 
     def __init__(
-        self, watch: Watch, first: Reading, present: Callable[[Any], Shown], kind: type
+        self, watch: Watch, first: Delivery, present: Callable[[Any], Shown], kind: type
     ) -> None:
         self._watch = watch
-        self._next: Reading = first
+        self._next: Delivery | None = first
         self._present = present
         self._kind = kind
         weakref.finalize(self, watch.close)
 
-    def __aiter__(self) -> AsyncIterator[Shown]:
+    def __aiter__(self) -> AsyncIterator[SharedEvent]:
         return self
 
-    async def __anext__(self) -> Shown:
-        reading, self._next = self._next, None
+    async def __anext__(self) -> SharedEvent:
+        delivery, self._next = self._next, None
         try:
-            while not isinstance(reading, self._kind):
-                reading = await anext(self._watch)
+            while delivery is None or not isinstance(delivery.reading, self._kind):
+                delivery = await anext(self._watch)
         except BaseException:
             self._watch.close()
             raise
-        return self._present(reading)
+        return SharedEvent(self._present(delivery.reading), delivery.answers)
 
     async def aclose(self) -> None:
         self._watch.close()
 
 
-async def first_reading(watch: Watch) -> Reading:
+async def first_reading(watch: Watch) -> Delivery:
     try:
         async with asyncio.timeout(FIRST_READING_SECONDS):
             return await anext(watch)
@@ -121,8 +123,8 @@ class Subscription:
         store_scope = await context.store_id_if_any()
         watch = hub_of(context).watch_checkout(token)
         first = await first_reading(watch)
-        if not isinstance(first, CheckoutReading) or (
-            store_scope is not None and first.checkout.store.id != store_scope
+        if not isinstance(first.reading, CheckoutReading) or (
+            store_scope is not None and first.reading.checkout.store.id != store_scope
         ):
             watch.close()
             raise not_found("checkout")
@@ -143,7 +145,7 @@ class Subscription:
             store_id = made.store_id
         watch = hub_of(context).watch_order(store_id, id)
         first = await first_reading(watch)
-        if not isinstance(first, DomainOrder):
+        if not isinstance(first.reading, DomainOrder):
             watch.close()
             raise not_found("order")
         return Readings(watch, first, Order.from_domain, DomainOrder)
