@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from graph import metrics
 from graph.access_log import AccessLog
+from graph.collector import settle_after_start
 from graph.demo_route import demo_routes
 from graph.graphql_view import CheckoutGraphQL
 from graph.health import ReadinessProbe, healthz, readyz
@@ -27,6 +28,13 @@ from graph.subscriptions.connection_limit import WebSocketLimit
 from graph.subscriptions.shutdown import end_subscriptions_first
 from graph.webhooks import webhook_routes
 from graph.worker import Worker
+
+
+def create_served_app() -> Starlette:
+    """The app of `checkout-flow serve`, in each of its processes."""
+    app = create_app()
+    settle_after_start()
+    return app
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:

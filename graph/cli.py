@@ -108,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
     metrics_directory = _metrics_directory(args.workers)
     try:
         uvicorn.run(
-            "graph.app:create_app",
+            "graph.app:create_served_app",
             factory=True,
             host=args.host,
             port=args.port,

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from graph import collector
 from graph.schema import schema
 from tests.support import (
     TEST_VAULT_KEY,
@@ -197,3 +198,25 @@ def test_serve_with_several_workers_on_sqlite_is_refused(workspace: Workspace) -
     assert "PostgreSQL" in refused.stderr
     assert "--workers" in refused.stderr
     assert not (workspace.directory / "shop.db").exists(), "refused before touching anything"
+
+
+def test_the_served_app_freezes_what_it_made_at_start(migrated: Workspace) -> None:
+    """In its own process: freezing in this one would keep every test's objects for good."""
+    probe = (
+        "import gc; from graph.app import create_served_app; create_served_app(); "
+        "print(gc.get_freeze_count(), *gc.get_threshold())"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKOUT_FLOW_")}
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=migrated.directory,
+        env=env | {"CHECKOUT_FLOW_DATABASE_URL": migrated.database_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    frozen, young, middle, _old = (int(n) for n in done.stdout.split())
+    assert frozen > 100_000  # the schema, the modules, the runtime
+    assert (young, middle) == (collector.YOUNG_OBJECTS, collector.YOUNG_COLLECTIONS_PER_MIDDLE)
