@@ -13,7 +13,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from domain.catalog import Product, ProductDraft
 from domain.line_meta import MetaDefinition
 from domain.money import Money
-from persistence.dialect import insert_for
+from persistence.dialect import among, among_fixed, insert_for
 from persistence.mapping import definition_from_json, definition_to_json
 from persistence.tables import checkouts, products, stock_reservations, stores
 from persistence.types import UtcDateTime
@@ -28,7 +28,7 @@ def _reserved(*, except_checkout: bool) -> ColumnElement[Any]:
     holds stock and has not expired (`:now`), so an expired one stops counting at once."""
     conditions = [
         stock_reservations.c.product_id == products.c.id,
-        checkouts.c.status.in_(HOLDING_STOCK),
+        among_fixed(checkouts.c.status, HOLDING_STOCK),
         checkouts.c.expires_at > bindparam("now", type_=UtcDateTime()),
     ]
     if except_checkout:
@@ -62,11 +62,11 @@ def _products(reserved: ColumnElement[Any]) -> Select[Any]:
 
 
 PRODUCTS = _products(_reserved(except_checkout=False))
-PRODUCTS_BY_SKU = PRODUCTS.where(products.c.sku.in_(bindparam("skus", expanding=True)))
-PRODUCTS_BY_ID = PRODUCTS.where(products.c.id.in_(bindparam("ids", expanding=True)))
+PRODUCTS_BY_SKU = PRODUCTS.where(among(products.c.sku, "skus"))
+PRODUCTS_BY_ID = PRODUCTS.where(among(products.c.id, "ids"))
 # For a checkout that asks what is left for it: every reservation but its own counts.
 PRODUCTS_FOR_CHECKOUT = _products(_reserved(except_checkout=True)).where(
-    products.c.id.in_(bindparam("ids", expanding=True))
+    among(products.c.id, "ids")
 )
 # The lock is taken by a statement on products alone: PostgreSQL returns the locked rows as
 # they are after the writer it waited for, but anything else a locking statement reads (the
@@ -74,7 +74,7 @@ PRODUCTS_FOR_CHECKOUT = _products(_reserved(except_checkout=True)).where(
 # products cannot deadlock.
 LOCK_PRODUCTS = (
     _products(literal(0))
-    .where(products.c.id.in_(bindparam("ids", expanding=True)))
+    .where(among(products.c.id, "ids"))
     .order_by(products.c.id)
     .with_for_update(of=products)
 )
@@ -211,7 +211,7 @@ class SqlStockLedger:
 
     async def purge_released(self, now: datetime) -> int:
         still_held = select(checkouts.c.id).where(
-            checkouts.c.status.in_(HOLDING_STOCK), checkouts.c.expires_at > now
+            among_fixed(checkouts.c.status, HOLDING_STOCK), checkouts.c.expires_at > now
         )
         result = await self._connection.execute(
             delete(stock_reservations).where(stock_reservations.c.checkout_id.not_in(still_held))

@@ -16,6 +16,7 @@ from domain.checkout import Checkout, CheckoutLine, CheckoutStatus
 from domain.money import Money
 from domain.payment import Payment, PaymentProvider
 from domain.store import Store
+from persistence.dialect import among, among_fixed
 from persistence.mapping import (
     customer_from_json,
     customer_to_json,
@@ -92,11 +93,9 @@ def line_from_row(row: Any, currency: str) -> CheckoutLine:
 # Statements built once with bound parameters (building them per call cost more CPU than
 # running them).
 CHECKOUT_BY_TOKEN = CHECKOUT_QUERY.where(checkouts.c.token == bindparam("token"))
-CHECKOUTS_BY_TOKEN = CHECKOUT_QUERY.where(
-    checkouts.c.token.in_(bindparam("tokens", expanding=True))
-)
-CHECKOUTS_BY_ID = CHECKOUT_QUERY.where(checkouts.c.id.in_(bindparam("ids", expanding=True)))
-LINES_OF = LINES_QUERY.where(checkout_lines.c.checkout_id.in_(bindparam("ids", expanding=True)))
+CHECKOUTS_BY_TOKEN = CHECKOUT_QUERY.where(among(checkouts.c.token, "tokens"))
+CHECKOUTS_BY_ID = CHECKOUT_QUERY.where(among(checkouts.c.id, "ids"))
+LINES_OF = LINES_QUERY.where(among(checkout_lines.c.checkout_id, "ids"))
 # Lock first, then read: on PostgreSQL a statement that waited for the lock still sees the
 # joined payment as it was before the other writer committed.
 LOCK_BY_TOKEN = (
@@ -105,7 +104,9 @@ LOCK_BY_TOKEN = (
 LOCK_BY_ID = select(checkouts.c.id).where(checkouts.c.id == bindparam("id")).with_for_update()
 LOCK_OPEN_OF_CART = (
     select(checkouts.c.id)
-    .where(checkouts.c.cart_pk == bindparam("cart_pk"), checkouts.c.status.in_(OPEN_STATUSES))
+    .where(
+        checkouts.c.cart_pk == bindparam("cart_pk"), among_fixed(checkouts.c.status, OPEN_STATUSES)
+    )
     .with_for_update()
 )
 SAVE = update(checkouts).where(checkouts.c.id == bindparam("checkout_pk"))

@@ -1,13 +1,17 @@
-"""The few statements whose spelling differs between SQLite and PostgreSQL."""
+"""The few statements and conditions whose spelling differs between SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Boolean, Table, any_, bindparam, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 def insert_for(connection: AsyncConnection, table: Table) -> Any:
@@ -29,3 +33,43 @@ def built_once(build: Callable[[AsyncConnection], Any]) -> Callable[[AsyncConnec
         return built[name]
 
     return statement
+
+
+class Among(ColumnElement[bool]):
+    """`column` is one of the values of the list parameter `name`. PostgreSQL gets
+    `column = ANY(:name)` with the list as one array: the statement's text is the same for
+    every length of list, so it is prepared once and reused. SQLite gets `IN (…)` with one
+    placeholder per value, which SQLAlchemy renders anew for each execution."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a condition as it is, not `… = 1` on SQLite
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("name", InternalTraversal.dp_string),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        self.column = column
+        self.name = name
+
+
+def among(column: ColumnElement[Any], name: str) -> Among:
+    return Among(column, name)
+
+
+def among_fixed(column: ColumnElement[Any], values: Iterable[str]) -> ColumnElement[bool]:
+    """`column` is one of these values, each a parameter of its own: a plain `in_(values)`
+    would be rendered anew at every execution, as if the list could change."""
+    return column.in_([literal(value) for value in values])
+
+
+@compiles(Among)
+def _among_expanded(element: Among, compiler: SQLCompiler, **options: Any) -> str:
+    return compiler.process(element.column.in_(bindparam(element.name, expanding=True)), **options)
+
+
+@compiles(Among, "postgresql")
+def _among_array(element: Among, compiler: SQLCompiler, **options: Any) -> str:
+    values = bindparam(element.name, type_=postgresql.ARRAY(element.column.type))
+    return compiler.process(element.column == any_(values), **options)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
@@ -92,8 +92,25 @@ def settings_from_json(data: dict[str, Any], currency: str) -> StoreSettings:
 # --- customers ------------------------------------------------------------------------------
 
 
+ADDRESS_FIELDS = tuple(field.name for field in fields(Address))
+
+
 def customer_to_json(customer: Customer | None) -> dict[str, Any] | None:
-    return None if customer is None else asdict(customer)
+    # What dataclasses.asdict would give, without its deep copy: it is written at every save.
+    if customer is None:
+        return None
+
+    def address(value: Address | None) -> dict[str, Any] | None:
+        return None if value is None else {name: getattr(value, name) for name in ADDRESS_FIELDS}
+
+    return {
+        "email": customer.email,
+        "name": customer.name,
+        "phone": customer.phone,
+        "account_id": customer.account_id,
+        "shipping_address": address(customer.shipping_address),
+        "billing_address": address(customer.billing_address),
+    }
 
 
 def customer_from_json(data: dict[str, Any] | None) -> Customer | None:
