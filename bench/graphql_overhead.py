@@ -4,12 +4,13 @@ a 100-line checkout, and the time per line.
 Both run the same document on the same resolvers (Strawberry's graphql-core schema,
 `schema._schema`), in this process, with the checkout already in the request's dataloader
 (so no database read is timed: only execution), and with parse and validation done once:
-- strawberry: `await schema.execute(...)` with the service's schema and its extensions
-  (parser cache, validation cache, depth/alias/token limits, error shaping);
-- graphql-core: `graphql.execute(schema._schema, parsed_document, ...)` on the same context;
-- strawberry, rules built once: the service's extensions with the depth and alias rules
-  made once at import instead of per request, which is what lets the validation cache hit
-  (an experiment for bench/FINDINGS.md; the service is not changed).
+- strawberry: `await schema.execute(...)` with the service's schema, its extensions (parser
+  cache, validation cache, depth/alias/token limits, error shaping) and its executor
+  (`graph/executor.py`, which reads plain attribute fields directly);
+- graphql-core: `graphql.execute(schema._schema, parsed_document, ...)` on the same context,
+  with graphql-core's own executor;
+- graphql-core with the service's executor: the same, `executor_class=CheckoutExecutor`, which
+  is what Strawberry itself adds on top of the execution.
 
     .venv/bin/python bench/graphql_overhead.py [--iterations 300]
 """
@@ -46,43 +47,6 @@ from bench.flow import CHECKOUT, CREATE_PAYMENT, CUSTOMER, INVOICE, SET_CUSTOMER
 LINES = 100
 RATIO_TARGET = 1.3
 MS_TARGET = 2.0
-
-
-def rules_once_schema() -> Any:
-    """The service's schema with its depth and alias rules made once, not per request."""
-    import strawberry
-    from strawberry.extensions import (
-        AddValidationRules,
-        MaxTokensLimiter,
-        ParserCache,
-        ValidationCache,
-    )
-    from strawberry.extensions.max_aliases import create_validator as aliases_rule
-    from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
-    from strawberry.schema.config import StrawberryConfig
-
-    from graph import schema as service
-    from graph.errors import ErrorShaping
-    from graph.mutations import Mutation
-    from graph.queries import Query
-    from graph.subscriptions import Subscription
-    from graph.subscriptions.loaders_per_operation import FreshLoadersPerOperation
-
-    rules = [depth_rule(service.MAX_DEPTH, None, None), aliases_rule(service.MAX_ALIASES)]
-    return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
-        extensions=[
-            ErrorShaping,
-            FreshLoadersPerOperation,
-            lambda: MaxTokensLimiter(max_token_count=service.MAX_TOKENS),
-            lambda: ParserCache(maxsize=512),
-            lambda: AddValidationRules(rules),
-            lambda: ValidationCache(maxsize=512),
-        ],
-        config=StrawberryConfig(auto_camel_case=True),
-    )
 
 
 async def make_checkouts(workdir: Path) -> tuple[Any, dict[int, Any]]:
@@ -219,12 +183,18 @@ def strawberry_runner(schema: Any, variables: dict[str, Any]) -> Callable[[Any],
 
 
 def core_runner(
-    schema: Any, document: Any, variables: dict[str, Any]
+    schema: Any, document: Any, variables: dict[str, Any], executor: Any = None
 ) -> Callable[[Any], Awaitable[Any]]:
     from graphql import execute
 
     async def run(context: Any) -> Any:
-        result = execute(schema._schema, document, variable_values=variables, context_value=context)
+        result = execute(
+            schema._schema,
+            document,
+            variable_values=variables,
+            context_value=context,
+            executor_class=executor,
+        )
         if isawaitable(result):
             result = await result
         assert result.errors is None, result.errors
@@ -240,7 +210,8 @@ async def measure(iterations: int, workdir: Path) -> dict[str, Any]:
     from graph.schema import schema
 
     runtime, checkouts = await make_checkouts(workdir)
-    fixed = rules_once_schema()
+    from graph.executor import CheckoutExecutor
+
     document = parse(CHECKOUT)
     assert not validate(schema._schema, document)
     figures: dict[str, Any] = {}
@@ -248,14 +219,14 @@ async def measure(iterations: int, workdir: Path) -> dict[str, Any]:
         for count, checkout in checkouts.items():
             variables = {"token": checkout.token}
             strawberry_run = strawberry_runner(schema, variables)
-            fixed_run = strawberry_runner(fixed, variables)
+            core_ours_run = core_runner(schema, document, variables, CheckoutExecutor)
             core_run = core_runner(schema, document, variables)
             make = lambda checkout=checkout: context_for(runtime, checkout)  # noqa: E731
             row = {}
             for name, run in (
                 ("graphql_core", core_run),
                 ("strawberry", strawberry_run),
-                ("strawberry_rules_once", fixed_run),
+                ("graphql_core_service_executor", core_ours_run),
             ):
                 spent = await timed(run, make, iterations)
                 row[name] = {
@@ -265,8 +236,9 @@ async def measure(iterations: int, workdir: Path) -> dict[str, Any]:
             figures[str(count)] = row
             say(
                 f"  {count:>3} lines: graphql-core {row['graphql_core']['median_ms']} ms, "
-                f"strawberry {row['strawberry']['median_ms']} ms, strawberry with rules made "
-                f"once {row['strawberry_rules_once']['median_ms']} ms (medians)"
+                f"strawberry {row['strawberry']['median_ms']} ms, graphql-core with the "
+                f"service's executor {row['graphql_core_service_executor']['median_ms']} ms "
+                "(medians)"
             )
     finally:
         await runtime.close()
