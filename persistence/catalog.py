@@ -71,12 +71,15 @@ PRODUCTS_FOR_CHECKOUT = _products(_reserved(except_checkout=True)).where(
 # The lock is taken by a statement on products alone: PostgreSQL returns the locked rows as
 # they are after the writer it waited for, but anything else a locking statement reads (the
 # reservations) as it was before. Rows are locked in id order, so two checkouts over the same
-# products cannot deadlock.
+# products cannot deadlock. FOR NO KEY UPDATE, the strength an UPDATE of the stock takes: it
+# still makes two reservers of a product wait for each other, but not a transaction that
+# merely refers to the product (a cart or checkout line's foreign key takes KEY SHARE), which
+# FOR UPDATE would also block, in whatever order that transaction's lines come.
 LOCK_PRODUCTS = (
     _products(literal(0))
     .where(among(products.c.id, "ids"))
     .order_by(products.c.id)
-    .with_for_update(of=products)
+    .with_for_update(of=products, key_share=True)
 )
 
 
