@@ -17,6 +17,7 @@ import asyncio
 import json
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -45,19 +46,9 @@ class PlainField(NamedTuple):
 
 PlainFields = dict[tuple[str, str], PlainField]  # by (object type's name, field's name)
 
-# One table per schema, made on its first execution; the schema is kept with it so that its id
-# is never another's.
-_tables: dict[int, tuple[GraphQLSchema, PlainFields]] = {}
 
-
+@cache  # one table per schema, made on its first execution
 def plain_fields(schema: GraphQLSchema) -> PlainFields:
-    found = _tables.get(id(schema))
-    if found is None:
-        found = _tables[id(schema)] = (schema, _find_plain_fields(schema))
-    return found[1]
-
-
-def _find_plain_fields(schema: GraphQLSchema) -> PlainFields:
     table: PlainFields = {}
     for type_name, named in schema.type_map.items():
         if not isinstance(named, GraphQLObjectType) or type_name.startswith("__"):
@@ -171,9 +162,7 @@ class CheckoutExecutor(SuggestionHidingExecutor):
 
     def build_per_event_executor(self, payload: Any) -> Any:
         if isinstance(payload, SharedEvent):
-            key = self._answer_key()  # kept on this executor: the same for every event
-            operation, known = payload.answers.get(key, (None, None))
-            answer = _ready(known) if operation is self.operation else None
+            answer = _ready(self._known_answer(payload))
             if answer is not None:
                 return _Answered(answer)
         event = super().build_per_event_executor(payload)
@@ -187,18 +176,23 @@ class CheckoutExecutor(SuggestionHidingExecutor):
         if not isinstance(event, SharedEvent):
             return super().execute_operation(serially)
         self.root_value = event.payload
-        key = self._answer_key()
-        operation, known = event.answers.get(key, (None, None))
-        if operation is not self.operation:
+        known = self._known_answer(event)
+        if known is None:
             answer = super().execute_operation(serially)
             if not self.is_awaitable(answer):
                 if not answer.errors:
-                    event.answers[key] = (self.operation, answer)
+                    event.answers[self._answer_key()] = (self.operation, answer)
                 return answer
             known = asyncio.ensure_future(answer)
             # The operation is kept with it, so that its id is no other's meanwhile.
-            event.answers[key] = (self.operation, known)
+            event.answers[self._answer_key()] = (self.operation, known)
         return self._shared_answer(known, serially)
+
+    def _known_answer(self, event: SharedEvent) -> Any:
+        """The answer (or the future of it) another subscription of this document, variables
+        and credentials made of the event; None when there is none yet."""
+        operation, known = event.answers.get(self._answer_key(), (None, None))
+        return known if operation is self.operation else None
 
     async def _shared_answer(self, known: Any, serially: bool | None) -> Any:
         answer = await asyncio.shield(known) if isinstance(known, asyncio.Future) else known
@@ -210,6 +204,8 @@ class CheckoutExecutor(SuggestionHidingExecutor):
         return answer
 
     def _answer_key(self) -> Hashable:
+        # Kept on the subscription's executor (and so on its per-event copies): the same for
+        # every event.
         key: Hashable | None = self.__dict__.get("_shared_key")
         if key is None:
             variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=repr)
@@ -220,6 +216,8 @@ class CheckoutExecutor(SuggestionHidingExecutor):
 
 def _ready(known: Any) -> Any:
     """The answer when it is made and has no errors, else None."""
+    if known is None:
+        return None
     if isinstance(known, asyncio.Future):
         if not known.done() or known.cancelled() or known.exception() is not None:
             return None

@@ -116,16 +116,8 @@ async def test_postgresql_lost_mid_completion(
     assert api.keys is not None
     await stock_shop(api)
     token = await invoiced(api, LINES)
-    fault = Fault(api.runtime.database, proxy.cut)
-    before = await snapshot(direct)
-
-    fault.armed = True
-    response = await api.post(COMPLETE, {"token": token}, headers={})
-    assert fault.struck == 1
-    assert_masked(response)
     # The order row was written in the transaction the connection took with it: gone.
-    assert await snapshot(direct) == before
-    assert await facts(direct, api.keys.store_id) == (0, 0)
+    before = await completion_struck(api, token, Fault(api.runtime.database, proxy.cut), direct)
 
     # While the database is away: masked again, and not ready.
     assert_masked(await api.post(COMPLETE, {"token": token}, headers={}))
@@ -150,18 +142,25 @@ async def test_sqlite_failing_mid_completion(
             api.keys = await open_store(runtime)
             await stock_shop(api)
             token = await invoiced(api, LINES)
-            fault = Fault(runtime.database, disk_fails)
-            before = await snapshot(direct)
-            fault.armed = True
-            response = await api.post(COMPLETE, {"token": token}, headers={})
-            assert fault.struck == 1
-            assert_masked(response)
-            assert await snapshot(direct) == before
-            assert await facts(direct, api.keys.store_id) == (0, 0)
+            await completion_struck(api, token, Fault(runtime.database, disk_fails), direct)
             await recovers(api, token, direct)
     finally:
         await runtime.close()
         await direct.dispose()
+
+
+async def completion_struck(api: Api, token: str, fault: Fault, direct: Database) -> Any:
+    """Completes with the fault armed: the shopper gets the masked error and the database is as
+    it was, no order and no outbox row. Returns the database as it was."""
+    assert api.keys is not None
+    before = await snapshot(direct)
+    fault.armed = True
+    response = await api.post(COMPLETE, {"token": token}, headers={})
+    assert fault.struck == 1
+    assert_masked(response)
+    assert await snapshot(direct) == before
+    assert await facts(direct, api.keys.store_id) == (0, 0)
+    return before
 
 
 async def recovers(api: Api, token: str, direct: Database) -> None:
