@@ -84,6 +84,8 @@ async def api(runtime: Runtime, clock: MovableClock) -> AsyncIterator[Api]:
 
 def pytest_configure(config: pytest.Config) -> None:
     secrets_registry.install()
+    # The provider fakes' fixtures, for every test that asks for them (servers start when asked).
+    config.pluginmanager.import_plugin("tests.fakes.fixtures")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,26 +88,29 @@ def mollie_api_key() -> str:
     return key
 
 
-@asynccontextmanager
-async def runtime_on_fakes(
-    database_url: str,
-    tmp_path: Path,
-    clock: MovableClock,
-    stripe: StripeFake,
-    mollie: MollieFake,
-    *,
-    provider_timeout_seconds: float,
-) -> AsyncIterator[Runtime]:
-    """The service's runtime with both providers' SDKs pointed at the fakes."""
-    settings = test_settings(
-        database_url,
-        tmp_path,
-        stripe_api_base=stripe.base_url,
-        mollie_api_base=mollie.base_url,
-        provider_timeout_seconds=provider_timeout_seconds,
-    )
-    runtime = build_test_runtime(settings, clock)
-    try:
-        yield runtime
-    finally:
-        await runtime.close()
+def runtime_on_fakes(*, provider_timeout_seconds: float) -> Any:
+    """A `runtime` fixture: the service's runtime with both providers' SDKs pointed at the
+    fakes. A conftest takes it as its own with `runtime = runtime_on_fakes(...)`."""
+
+    @pytest.fixture
+    async def runtime(
+        database_url: str,
+        tmp_path: Path,
+        clock: MovableClock,
+        stripe_fake: StripeFake,
+        mollie_fake: MollieFake,
+    ) -> AsyncIterator[Runtime]:
+        settings = test_settings(
+            database_url,
+            tmp_path,
+            stripe_api_base=stripe_fake.base_url,
+            mollie_api_base=mollie_fake.base_url,
+            provider_timeout_seconds=provider_timeout_seconds,
+        )
+        built = build_test_runtime(settings, clock)
+        try:
+            yield built
+        finally:
+            await built.close()
+
+    return runtime

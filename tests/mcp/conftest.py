@@ -24,12 +24,6 @@ PRESCRIPTION = [
 ]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # The provider fakes, for the online payment through the tools.
-    if not config.pluginmanager.has_plugin("tests.fakes.fixtures"):
-        config.pluginmanager.import_plugin("tests.fakes.fixtures")
-
-
 @pytest.fixture
 async def shop(api: Api) -> Api:
     """A store with invoice allowed, shipping to NL and BE, and lenses that need a

@@ -57,12 +57,6 @@ class Served:
 ServeApp = Callable[..., AbstractAsyncContextManager[Served]]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # The provider fakes, for the payments the logs and metrics are watched through.
-    if not config.pluginmanager.has_plugin("tests.fakes.fixtures"):
-        config.pluginmanager.import_plugin("tests.fakes.fixtures")
-
-
 @pytest.fixture
 def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return fresh_sqlite_url(sqlite_template, tmp_path)

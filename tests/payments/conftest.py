@@ -3,44 +3,19 @@ to both (each test its own fresh provider accounts)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from graph.runtime import Runtime
 from tests.fakes.fixtures import runtime_on_fakes
 from tests.fakes.mollie_fake import MollieFake
 from tests.fakes.stripe_fake import StripeFake
 from tests.payments.flow import Shop, connect
-from tests.support import Api, MovableClock
+from tests.support import Api
 
 # Short, so that a provider that hangs shows quickly; the fakes answer in milliseconds.
 PROVIDER_TIMEOUT_SECONDS = 2.0
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    if not config.pluginmanager.has_plugin("tests.fakes.fixtures"):
-        config.pluginmanager.import_plugin("tests.fakes.fixtures")
-
-
-@pytest.fixture
-async def runtime(
-    database_url: str,
-    tmp_path: Path,
-    clock: MovableClock,
-    stripe_fake: StripeFake,
-    mollie_fake: MollieFake,
-) -> AsyncIterator[Runtime]:
-    async with runtime_on_fakes(
-        database_url,
-        tmp_path,
-        clock,
-        stripe_fake,
-        mollie_fake,
-        provider_timeout_seconds=PROVIDER_TIMEOUT_SECONDS,
-    ) as runtime:
-        yield runtime
+runtime = runtime_on_fakes(provider_timeout_seconds=PROVIDER_TIMEOUT_SECONDS)
 
 
 @pytest.fixture
