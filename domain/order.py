@@ -52,9 +52,16 @@ def new_order_id() -> str:
     return "ord_" + secrets.token_urlsafe(16)
 
 
+ORDER_NUMBER_DIGITS = 6
+
+
+def order_number_prefix(year: int) -> str:
+    return f"CF-{year}-"
+
+
 def order_number(year: int, sequence: int) -> str:
     """What a shopper quotes on the phone: CF-2026-000042."""
-    return f"CF-{year}-{sequence:06d}"
+    return f"{order_number_prefix(year)}{sequence:0{ORDER_NUMBER_DIGITS}d}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,6 @@ from domain.order import (
     OrderPaymentStatus,
     OrderStatus,
     new_order_id,
-    order_number,
 )
 from domain.payment import PaymentProvider
 from domain.ports import UnitOfWork
@@ -54,8 +53,7 @@ async def place_order(uow: UnitOfWork, checkout: Checkout, now: datetime) -> Ord
     checkout.move_to(CheckoutStatus.COMPLETED)
     checkout.updated_at = now
     await uow.checkouts.save(checkout)
-    order = _order_of(checkout, await uow.stores.next_order_sequence(checkout.store.id), now)
-    await uow.orders.add(order, checkout)
+    order = _order_of(checkout, now)
     await uow.outbox.add(
         [
             OutboxMessage(
@@ -66,6 +64,9 @@ async def place_order(uow: UnitOfWork, checkout: Checkout, now: datetime) -> Ord
             )
         ]
     )
+    # Last: numbering holds the store's row locked, and every completion of the store waits
+    # for it, until this transaction commits.
+    order.number = await uow.orders.add(order, checkout)
     uow.publish(CheckoutChanged(checkout.store.id, checkout.token))
     uow.publish(OrderChanged(checkout.store.id, order.id, checkout.token))
     return order
@@ -75,7 +76,7 @@ def _sold_out() -> Problem:
     return Problem(ErrorCode.INSUFFICIENT_STOCK, "an item sold out meanwhile", path("items"))
 
 
-def _order_of(checkout: Checkout, sequence: int, now: datetime) -> Order:
+def _order_of(checkout: Checkout, now: datetime) -> Order:
     assert checkout.customer is not None
     payment = checkout.payment
     paid = (
@@ -86,7 +87,7 @@ def _order_of(checkout: Checkout, sequence: int, now: datetime) -> Order:
     return Order(
         id=new_order_id(),
         store_id=checkout.store.id,
-        number=order_number(now.year, sequence),
+        number="",  # the store's next number, given as the order is written
         status=OrderStatus.PENDING,
         payment_status=OrderPaymentStatus.PAID if paid else OrderPaymentStatus.UNPAID,
         checkout_token=checkout.token,

@@ -45,8 +45,6 @@ class StoreRepository(Protocol):
 
     async def set_option_source(self, store_id: str, key: str, values: Sequence[str]) -> None: ...
 
-    async def next_order_sequence(self, store_id: str) -> int: ...
-
 
 class ProductRepository(Protocol):
     async def by_skus(
@@ -139,7 +137,11 @@ class ProviderEvents(Protocol):
 
 
 class OrderRepository(Protocol):
-    async def add(self, order: Order, checkout: Checkout) -> None: ...
+    async def add(self, order: Order, checkout: Checkout) -> str:
+        """Writes the order and its lines under the store's next order number and returns
+        that number. Numbering locks the store's row until the commit, so this is the last
+        statement of its transaction."""
+        ...
 
     async def for_checkout(self, checkout: Checkout) -> Order | None: ...
 

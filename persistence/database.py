@@ -18,7 +18,8 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        options: dict[str, Any] = {"echo": echo}
+        # Bound values (tokens, customers' details) never go into an error's text or a log.
+        options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if not self.is_sqlite:
             # No pre-ping: a round trip before every checkout of a connection. A connection
             # that died (a database restart) fails its statement once, and SQLAlchemy then

@@ -4,22 +4,125 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Select, Text, bindparam, cast, func, insert, select, true, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
 from domain.checkout import Checkout
 from domain.money import Money
-from domain.order import Order, OrderLine, OrderPaymentStatus, OrderStatus
+from domain.order import (
+    ORDER_NUMBER_DIGITS,
+    Order,
+    OrderLine,
+    OrderPaymentStatus,
+    OrderStatus,
+    order_number,
+    order_number_prefix,
+)
 from persistence.mapping import customer_from_json, customer_to_json, totals_columns, totals_from
 from persistence.payments import PAYMENT_COLUMNS, payment_from_row
-from persistence.tables import order_lines, orders, payments
+from persistence.tables import order_lines, orders, payments, stores
 
 ORDER_QUERY = select(orders, *PAYMENT_COLUMNS).select_from(
     orders.outerjoin(payments, payments.c.id == orders.c.payment_id)
 )
 LINES_QUERY = select(order_lines).order_by(order_lines.c.order_pk, order_lines.c.position)
 ADD = insert(orders).returning(orders.c.pk)
+NEXT_ORDER_SEQUENCE = (
+    update(stores)
+    .where(stores.c.id == bindparam("store_id"))
+    .values(order_sequence=stores.c.order_sequence + 1)
+    .returning(stores.c.order_sequence)
+)
+# What `add` binds of an order (the number is made in the statement) and of each line.
+ORDER_FIELDS = tuple(
+    column for column in orders.c if column.name not in ("pk", "number", "cancel_reason")
+)
+LINE_FIELDS = ("position", "product_id", "sku", "name", "quantity", "unit_price_minor", "meta")
+
+
+def _add_numbered() -> Select[tuple[str]]:
+    """PostgreSQL's `add` in one statement: the store's next number, the order under it and
+    its lines (bound as one array per column, so the text is the same for any number of
+    lines). The store's row is locked from this statement to the commit that follows it,
+    not across the round trips of separate statements."""
+    sequence = NEXT_ORDER_SEQUENCE.cte("sequence")
+    digits = cast(sequence.c.order_sequence, Text)
+    number = bindparam("number_prefix", type_=Text) + func.lpad(
+        digits, func.greatest(ORDER_NUMBER_DIGITS, func.length(digits)), "0"
+    )
+    placed = (
+        insert(orders)
+        .from_select(
+            [*(column.name for column in ORDER_FIELDS), "number"],
+            select(
+                *(bindparam(f"order_{column.name}", type_=column.type) for column in ORDER_FIELDS),
+                number,
+            ).select_from(sequence),
+        )
+        .returning(orders.c.pk, orders.c.number)
+        .cte("placed")
+    )
+    lines = (
+        func.unnest(
+            *(
+                bindparam(f"line_{name}", type_=postgresql.ARRAY(order_lines.c[name].type))
+                for name in LINE_FIELDS
+            )
+        )
+        .table_valued(*LINE_FIELDS)
+        .render_derived()
+    )
+    placed_lines = (
+        insert(order_lines)
+        .from_select(
+            ["order_pk", *LINE_FIELDS],
+            select(placed.c.pk, *(lines.c[name] for name in LINE_FIELDS)).select_from(
+                placed.join(lines, true())
+            ),
+        )
+        .cte("placed_lines")
+    )
+    return select(placed.c.number).add_cte(placed_lines)
+
+
+ADD_NUMBERED = _add_numbered()
+
+
+def _order_row(order: Order, checkout: Checkout) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "store_id": order.store_id,
+        "checkout_id": checkout.id,
+        "checkout_token": order.checkout_token,
+        "status": order.status.value,
+        "payment_status": order.payment_status.value,
+        "customer": customer_to_json(order.customer),
+        "account_id": order.customer.account_id,
+        "currency": order.currency,
+        **totals_columns(order.totals),
+        "payment_id": order.payment.id if order.payment else None,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }
+
+
+def _line_rows(order: Order) -> list[dict[str, Any]]:
+    return [
+        {
+            "position": position,
+            "product_id": line.product_id,
+            "sku": line.sku,
+            "name": line.name,
+            "quantity": line.quantity,
+            "unit_price_minor": line.unit_price.minor,
+            "meta": line.meta,
+        }
+        for position, line in enumerate(order.lines)
+    ]
+
+
 SAVE = update(orders).where(orders.c.id == bindparam("b_order_id"))
 
 
@@ -84,42 +187,32 @@ class SqlOrderRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def add(self, order: Order, checkout: Checkout) -> None:
-        order_pk = await self._connection.scalar(
-            ADD,
-            {
-                "id": order.id,
-                "store_id": order.store_id,
-                "number": order.number,
-                "checkout_id": checkout.id,
-                "checkout_token": order.checkout_token,
-                "status": order.status.value,
-                "payment_status": order.payment_status.value,
-                "customer": customer_to_json(order.customer),
-                "account_id": order.customer.account_id,
-                "currency": order.currency,
-                **totals_columns(order.totals),
-                "payment_id": order.payment.id if order.payment else None,
-                "created_at": order.created_at,
-                "updated_at": order.updated_at,
-            },
-        )
-        await self._connection.execute(
-            insert(order_lines),
-            [
+    async def add(self, order: Order, checkout: Checkout) -> str:
+        order_row = _order_row(order, checkout)
+        line_rows = _line_rows(order)
+        if self._connection.dialect.name == "postgresql":
+            number = await self._connection.scalar(
+                ADD_NUMBERED,
                 {
-                    "order_pk": order_pk,
-                    "position": position,
-                    "product_id": line.product_id,
-                    "sku": line.sku,
-                    "name": line.name,
-                    "quantity": line.quantity,
-                    "unit_price_minor": line.unit_price.minor,
-                    "meta": line.meta,
-                }
-                for position, line in enumerate(order.lines)
-            ],
+                    # Prefixed: a parameter named like a column of `stores` would be taken by
+                    # the UPDATE in the statement as a value to set.
+                    **{f"order_{name}": value for name, value in order_row.items()},
+                    "store_id": order.store_id,
+                    "number_prefix": order_number_prefix(order.created_at.year),
+                    **{f"line_{name}": [row[name] for row in line_rows] for name in LINE_FIELDS},
+                },
+            )
+            assert number is not None, "the order's store is gone"
+            return str(number)
+        # SQLite writes one transaction at a time: the store's row is no point of contention.
+        sequence = await self._connection.scalar(NEXT_ORDER_SEQUENCE, {"store_id": order.store_id})
+        assert sequence is not None, "the order's store is gone"
+        number = order_number(order.created_at.year, sequence)
+        order_pk = await self._connection.scalar(ADD, {**order_row, "number": number})
+        await self._connection.execute(
+            insert(order_lines), [{"order_pk": order_pk, **row} for row in line_rows]
         )
+        return number
 
     async def for_checkout(self, checkout: Checkout) -> Order | None:
         found = await load_orders(self._connection, orders.c.checkout_id == checkout.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, exists, or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.store import Access, Store, StoreAccess
@@ -30,14 +30,6 @@ STORE_COLUMNS = (
     stores.c.currency,
     stores.c.settings,
     stores.c.is_demo,
-)
-
-
-NEXT_ORDER_SEQUENCE = (
-    update(stores)
-    .where(stores.c.id == bindparam("store_id"))
-    .values(order_sequence=stores.c.order_sequence + 1)
-    .returning(stores.c.order_sequence)
 )
 
 
@@ -119,13 +111,6 @@ class SqlStoreRepository:
                 set_={"option_values": insert.excluded.option_values},
             )
         )
-
-    async def next_order_sequence(self, store_id: str) -> int:
-        # The row lock this takes serialises order numbering per store; it is the last
-        # statement before the order is written, so the lock is held briefly.
-        sequence = await self._connection.scalar(NEXT_ORDER_SEQUENCE, {"store_id": store_id})
-        assert sequence is not None
-        return int(sequence)
 
 
 async def find_store_by_key_hash(connection: AsyncConnection, key_hash: str) -> StoreAccess | None:

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from persistence.tables import stores
 from tests.checkout.flow import (
     COMPLETE,
     CREATE_PAYMENT,
     CUSTOMER,
     PRODUCT,
     SET_CUSTOMER,
+    invoiced,
     mutate,
     new_checkout,
     stock_shop,
@@ -51,3 +55,23 @@ async def test_cart_to_invoice_order(api: Api) -> None:
     assert again["order"]["id"] == order["id"]
     stock = await api.data(PRODUCT, {"sku": "LENS"})
     assert stock["product"]["stock"] == 8
+
+
+async def test_order_numbers_follow_each_other_per_store(api: Api) -> None:
+    await stock_shop(api)
+    year = api.clock.now().year
+
+    async def next_number() -> str:
+        token = await invoiced(api, [{"sku": "CARD", "quantity": 1}])
+        done = await mutate(api, COMPLETE, {"token": token})
+        assert done["errors"] == [], done
+        return done["order"]["number"]  # type: ignore[no-any-return]
+
+    assert [await next_number(), await next_number()] == [f"CF-{year}-000001", f"CF-{year}-000002"]
+    # Six digits is a width, not a limit: the millionth order keeps all of its digits.
+    assert api.keys is not None
+    async with api.runtime.database.engine.begin() as connection:
+        await connection.execute(
+            update(stores).where(stores.c.id == api.keys.store_id).values(order_sequence=999_999)
+        )
+    assert await next_number() == f"CF-{year}-1000000"
