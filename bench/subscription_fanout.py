@@ -58,6 +58,7 @@ from bench.flow import (
     INITIATE,
     INVOICE,
     SET_CUSTOMER,
+    KeepAliveClient,
     call,
     client_for,
     run_load,
@@ -226,7 +227,7 @@ class Toggler:
     """Moves the watched checkout ACTIVE → COMPLETABLE (invoice) → ACTIVE (another shipping
     method changes the totals and reopens it) → …: one status change per call."""
 
-    def __init__(self, client: httpx.AsyncClient, token: str) -> None:
+    def __init__(self, client: KeepAliveClient, token: str) -> None:
         self.client, self.token, self.completable = client, token, False
 
     async def change(self) -> tuple[str, float, float]:
@@ -257,7 +258,7 @@ class Toggler:
         return expected, sent, time.time()
 
 
-async def watched_checkout(client: httpx.AsyncClient, base_url: str, secret: str) -> str:
+async def watched_checkout(client: KeepAliveClient, base_url: str, secret: str) -> str:
     shipping = {
         "shippingMethods": [
             {"id": "standard", "name": "Standard", "price": "4.95", "countries": ["NL"]},
