@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 WRITE = "checkout_flow_write"
+WROTE = "checkout_flow_wrote"
 
 
 class Database:
@@ -31,6 +32,7 @@ class Database:
         self.write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             _prepare_sqlite(self.engine)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", _note_writes)
 
     @property
     def dialect(self) -> str:
@@ -70,6 +72,22 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _note_writes(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    # Anything but a plain SELECT counts: a WITH may write, and a wrong "wrote" only costs
+    # a rollback where a commit would have done.
+    if statement.lstrip()[:6].upper() != "SELECT":
+        connection.info[WROTE] = True
+
+
+def wrote(connection: AsyncConnection) -> bool:
+    """Whether a statement that may write ran since `forget_writes`."""
+    return bool(connection.info.get(WROTE))
+
+
+def forget_writes(connection: AsyncConnection) -> None:
+    connection.info.pop(WROTE, None)
 
 
 def _prepare_sqlite(engine: AsyncEngine) -> None:

@@ -13,7 +13,7 @@ from domain.ports import EventPublisher
 from persistence.carts import SqlCartRepository
 from persistence.catalog import SqlProductRepository, SqlStockLedger
 from persistence.checkouts import SqlCheckoutRepository
-from persistence.database import WRITE, Database
+from persistence.database import WRITE, Database, forget_writes, wrote
 from persistence.orders import SqlOrderRepository
 from persistence.outbox import SqlOutbox
 from persistence.provider_events import SqlProviderEvents
@@ -48,6 +48,7 @@ class SqlUnitOfWork:
             connection = await self._database.connect().start()
             connection = await connection.execution_options(**{WRITE: True})
             await connection.begin()
+            forget_writes(connection)  # SQLite's BEGIN IMMEDIATE is no write of ours
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -87,7 +88,14 @@ class SqlUnitOfWork:
         connection, self._connection = self._connection, None
         try:
             if connection is not None:
-                if not self._committed:
+                if self._committed:
+                    pass
+                elif exc_type is None and not wrote(connection):
+                    # Nothing to undo, and psycopg drops all of a connection's prepared
+                    # statements at every ROLLBACK: a unit of work that only read (a mail's
+                    # order, a refusal) ends with COMMIT and keeps them.
+                    await connection.commit()
+                else:
                     await connection.rollback()
                 await connection.close()
         finally:
