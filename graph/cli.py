@@ -86,6 +86,8 @@ def _production_ready(settings: Settings) -> bool:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from graph.websocket_protocol import WEBSOCKET_SETTINGS
+
     settings = Settings()
     if not _production_ready(settings):
         return 2
@@ -122,9 +124,7 @@ def _serve(args: argparse.Namespace) -> int:
             # uvicorn would otherwise believe any local peer's header on its own.
             proxy_headers=False,
             timeout_graceful_shutdown=20,
-            # Subscription messages are small; a compressor per WebSocket would cost ~50 KiB of
-            # memory for every subscriber and save next to nothing.
-            ws_per_message_deflate=False,
+            **WEBSOCKET_SETTINGS,
         )
     finally:
         if metrics_directory is not None:

@@ -53,6 +53,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # The app's rate limits; None: unlimited.
     limits: RateLimits | None = None
+    # The store the key opens: unresolved, its look-up (a task) while in progress, then the
+    # answer itself.
     _access: Any = field(default=_UNRESOLVED)
 
     @property
@@ -78,9 +80,18 @@ class Context:
 
         Fields asked for together share one look-up and wake together when it is done, so
         what they load next is batched by the dataloaders."""
-        if self._access is _UNRESOLVED:
-            self._access = asyncio.ensure_future(self._resolve())
-        return await asyncio.shield(self._access)  # type: ignore[no-any-return]
+        access = self._access
+        if access is _UNRESOLVED:
+            access = self._access = asyncio.ensure_future(self._resolve())
+        if not isinstance(access, asyncio.Future):
+            return access  # type: ignore[no-any-return]
+        found: StoreAccess | None = await asyncio.shield(access)
+        if self._access is access:
+            # The answer itself is kept rather than its finished task (~0.6 KiB): a WebSocket
+            # holds its context, and so this, for as long as it is open. A refusal keeps its
+            # task, which raises it again for every field that asks.
+            self._access = found
+        return found
 
     async def _resolve(self) -> StoreAccess | None:
         if self.key_error is not None:

@@ -14,6 +14,7 @@ attribute again and reports exactly as it would have.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from graphql import (
+    ExecutionResult,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -28,6 +30,7 @@ from graphql import (
     GraphQLSchema,
     is_leaf_type,
 )
+from graphql.execution import Executor as GraphQLExecutor
 from strawberry.types.field import StrawberryField
 
 from graph.production import SuggestionHidingExecutor
@@ -160,7 +163,27 @@ class CheckoutExecutor(SuggestionHidingExecutor):
 
         return settled()
 
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        executor = super().build(*args, **kwargs)
+        if not isinstance(executor, list):
+            # How it was made, for a subscription's `EventExecutor` to make its like again.
+            executor._built_with = (args, kwargs)
+        return executor
+
+    def event_executor(self) -> EventExecutor:
+        """What executes this subscription's later events without this executor itself
+        (~4 KiB, held for as long as the subscription is open): see EventExecutor."""
+        args, kwargs = self._built_with
+        return EventExecutor(type(self), args, kwargs, self._answer_key(), self.operation)
+
     def build_per_event_executor(self, payload: Any) -> Any:
+        # Imported here: graph.subscriptions imports this module.
+        from graph.subscriptions.lean import offer_executor
+
+        # The subscription's executor (this one) makes the executor of each event; the lean
+        # stream takes over from it once Strawberry's stream has handed over.
+        offer_executor(self)
         if isinstance(payload, SharedEvent):
             answer = _ready(self._known_answer(payload))
             if answer is not None:
@@ -212,6 +235,55 @@ class CheckoutExecutor(SuggestionHidingExecutor):
             credential = getattr(self.context_value, "key", None)
             key = self._shared_key = (id(self.operation), variables, credential)
         return key
+
+
+# Where Executor.build takes the root value, to make an executor like a subscription's own
+# rooted at an event.
+_ROOT_VALUE = list(inspect.signature(GraphQLExecutor.build).parameters).index("root_value")
+
+
+class EventExecutor:
+    """Executes a subscription's events as graphql-core does (its executor's copy for each event,
+    rooted at the event), holding only what the subscription's executor was made of.
+
+    Most events need no executor at all: another subscriber of the same document, variables and
+    credentials made the answer already (`SharedEvent`). For the others one is made as the
+    subscription's own was — the same document, variables, context and middleware — rooted at
+    the event; it shares its answer with the rest as the copies do."""
+
+    __slots__ = ("_args", "_executor_class", "_key", "_kwargs", "_operation")
+
+    def __init__(
+        self,
+        executor_class: type[CheckoutExecutor],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        key: Hashable,
+        operation: Any,
+    ) -> None:
+        self._executor_class = executor_class
+        self._args = args
+        self._kwargs = kwargs
+        self._key = key
+        self._operation = operation
+
+    def execute(self, event: SharedEvent) -> Any:
+        """The event's ExecutionResult, or an awaitable of it."""
+        operation, known = event.answers.get(self._key, (None, None))
+        answer = _ready(known) if operation is self._operation else None
+        if answer is not None:
+            return answer
+        # Made as the subscription's own executor was made (the same call), rooted at the event.
+        args, kwargs = self._args, self._kwargs
+        if len(args) > _ROOT_VALUE:
+            args = (*args[:_ROOT_VALUE], event, *args[_ROOT_VALUE + 1 :])
+        else:
+            kwargs = {**kwargs, "root_value": event}
+        executor = self._executor_class.build(*args, **kwargs)
+        if isinstance(executor, list):  # pragma: no cover - it was made once with these
+            return ExecutionResult(None, errors=executor)
+        executor._shared_key = self._key
+        return executor.execute_operation(False)
 
 
 def _ready(known: Any) -> Any:

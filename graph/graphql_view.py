@@ -3,6 +3,7 @@ GraphQL-over-HTTP rules for `application/graphql-response+json`."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from cross_web import HTTPException
@@ -21,7 +22,7 @@ from graph.errors import BAD_REQUEST, ApiError
 from graph.event_hub import EventHub
 from graph.rate_limits import RateLimits
 from graph.runtime import Runtime
-from graph.subscriptions.connection import accept_connection
+from graph.subscriptions.connection import TransportWsHandler, accept_connection
 from graph.subscriptions.shared_frames import SharedFrames
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -45,6 +46,8 @@ class SubResponse(Response):
 
 
 class CheckoutGraphQL(GraphQL):  # type: ignore[type-arg]
+    graphql_transport_ws_handler_class = TransportWsHandler
+
     def __init__(self, runtime: Runtime, hub: EventHub | None = None, **options: Any) -> None:
         from graph.schema import schema
 
@@ -69,14 +72,19 @@ class CheckoutGraphQL(GraphQL):  # type: ignore[type-arg]
         await accept_connection(context)
         return UNSET
 
-    async def run(
+    def run(  # type: ignore[override]
         self, request: Any, context: Any = UNSET, root_value: Any = UNSET
-    ) -> Response | WebSocket:
+    ) -> Awaitable[Response | WebSocket]:
+        if self.is_websocket_request(request):
+            # Strawberry's own, awaited by the caller with no frame of ours around it: a
+            # WebSocket is served inside this call for as long as it is open.
+            return super().run(request, context, root_value)
+        return self._run_http(request, context, root_value)
+
+    async def _run_http(self, request: Any, context: Any, root_value: Any) -> Response | WebSocket:
         try:
             return await super().run(request, context, root_value)
         except HTTPException as error:
-            if self.is_websocket_request(request):
-                raise
             return _refused(request, error)
 
     async def parse_http_body(self, request: Any) -> Any:

@@ -29,13 +29,23 @@ class RequestId:
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["x-request-id"] = request_id
-            await send(message)
+        onward = send
+        if scope["type"] == "http":
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            await self.app(scope, receive, send_with_id)
+            async def send_with_id(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    MutableHeaders(scope=message)["x-request-id"] = request_id
+                await send(message)
+
+            onward = send_with_id
+        # Bound and reset by hand, not with `bound_contextvars`: a WebSocket stays in here for
+        # as long as it is open, and that context manager's suspended generator held ~0.6 KiB
+        # for each.
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, onward)
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
 
 
 class BodyLimit:

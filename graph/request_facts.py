@@ -9,9 +9,9 @@ which see the same record, and the access-log line written after the response.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
+from collections.abc import MutableMapping
+from contextlib import suppress
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,17 +66,30 @@ def of_scope(scope: MutableMapping[str, Any] | None) -> RequestFacts | None:
     return facts if isinstance(facts, RequestFacts) else None
 
 
-@contextmanager
-def in_effect(facts: RequestFacts) -> Iterator[RequestFacts]:
-    """The facts of the request this block serves, for its log lines."""
-    token = _current.set(facts)
-    try:
-        yield facts
-    finally:
-        # A subscription's generator may be closed by the loop, in another context than the
-        # one it was set in; that one ends with its task anyway.
-        with suppress(ValueError):
-            _current.reset(token)
+class in_effect:  # noqa: N801 - read as the function it was: `with in_effect(facts):`
+    """The facts of the request this block serves, for its log lines.
+
+    A class rather than a generator-based context manager: a WebSocket's connection stays
+    inside this block for as long as it is open, and a suspended generator with its wrapper
+    held ~0.7 KiB for each of them."""
+
+    __slots__ = ("_facts", "_token")
+
+    def __init__(self, facts: RequestFacts) -> None:
+        self._facts = facts
+        self._token: Token[RequestFacts | None] | None = None
+
+    def __enter__(self) -> RequestFacts:
+        self._token = _current.set(self._facts)
+        return self._facts
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            # A subscription's generator may be closed by the loop, in another context than
+            # the one it was set in; that one ends with its task anyway.
+            with suppress(ValueError):
+                _current.reset(self._token)
+            self._token = None
 
 
 def note_store(store_id: str) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -13,6 +16,7 @@ from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from graph.errors import ErrorShaping
 from graph.executor import CheckoutExecutor
@@ -23,6 +27,7 @@ from graph.parser_cache import ParserCacheAnsweringErrors
 from graph.production import ProductionRules
 from graph.queries import Query
 from graph.subscriptions import Subscription
+from graph.subscriptions.lean import LeanStream
 from graph.subscriptions.loaders_per_operation import FreshLoadersPerOperation
 
 MAX_DEPTH = 12
@@ -41,6 +46,32 @@ class CheckoutSchema(strawberry.Schema):
         """Strawberry would log a traceback for every top-level error, an expected refusal
         (UNAUTHENTICATED, a limit) included; the unexpected ones are logged once, with the
         request id, where ErrorShaping masks them."""
+
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> AsyncIterator[Any]:
+        """Every operation over a WebSocket comes here (graphql-ws through `subscribe`). A
+        subscription costs little while it waits once it has answered: see
+        graph.subscriptions.lean."""
+        inner = await super().stream(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            allowed_operation_types,
+        )
+        return LeanStream(
+            self, inner, query, variable_values, context_value, root_value, operation_name
+        )
 
 
 def build_schema() -> strawberry.Schema:

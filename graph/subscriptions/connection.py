@@ -15,6 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
 from graph.context import Context
 from graph.errors import ApiError
@@ -48,3 +52,16 @@ async def accept_connection(context: Context) -> None:
         raise ConnectionRejectionError(
             {"message": error.message, "extensions": {"code": code}}
         ) from None
+
+
+class TransportWsHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Strawberry's graphql-transport-ws handler, letting go of its `connection_init` timer
+    once the init has come. Strawberry cancels the timer's task then but keeps the task (with
+    its coroutine, ~0.9 KiB) until the connection closes, hours later for a subscriber."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        timer = self.connection_init_timeout_task
+        if timer is not None and (timer.done() or timer.cancelling()):
+            # It ends on its own at the loop's next turn; the close need not wait for it.
+            self.connection_init_timeout_task = None

@@ -14,6 +14,8 @@ import uvicorn
 import uvloop
 from starlette.applications import Starlette
 
+from graph.websocket_protocol import WEBSOCKET_SETTINGS
+
 T = TypeVar("T")
 
 
@@ -23,7 +25,7 @@ class ThreadedServer:
         self._socket = socket.socket()
         self._socket.bind(("127.0.0.1", 0))
         self.port: int = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", **WEBSOCKET_SETTINGS)
         self.server = uvicorn.Server(config)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
