@@ -15,7 +15,7 @@ from strawberry.types.execution import ExecutionContext
 from graph.errors import INTERNAL
 from graph.subscriptions import fields
 from graph.types.checkout import Checkout
-from graph.websocket_protocol import Gate, Inbox
+from graph.websocket_protocol import Gate, Inbox, LeanWebSocketProtocol
 from tests.checkout.flow import CREATE_PAYMENT, mutate, ready_to_pay, stock_shop
 from tests.subscriptions.clients import CHECKOUT_STATUS, PROTOCOLS, GraphQLSocket
 from tests.subscriptions.conftest import Served
@@ -89,6 +89,23 @@ async def until_no_watches(served: Served) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{served.hub.watch_count} watches left open")
+
+
+async def test_a_served_websocket_keeps_the_lean_inbox_and_gate_and_not_its_handshake(
+    served: Served,
+) -> None:
+    # Guards the subclass against a uvicorn that renames what it replaces.
+    async with GraphQLSocket.open(served.server.ws_url):
+        gc.collect()
+        [protocol] = [
+            p
+            for p in gc.get_objects()
+            if isinstance(p, LeanWebSocketProtocol) and not p.disconnected
+        ]
+        assert isinstance(protocol.queue, Inbox)
+        assert isinstance(protocol.writable, Gate)
+        assert protocol.handshake_complete
+        assert (protocol.request, protocol.response) == (None, None)
 
 
 async def test_the_inbox_hands_messages_over_in_order_to_whoever_waits() -> None:
