@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from graphql.execution import Executor as GraphQLExecutor
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.executor import CheckoutExecutor
@@ -95,6 +96,11 @@ DOCUMENT = """{
   rows { name count price { amount currency } spare { amount } note missing }
   holder { row { name } needed { name price { amount currency } } }
   nullableRow { name missing }
+  again: rows {
+    label: name name price { amount } price { currency } note @skip(if: true)
+    count @include(if: false) spare { amount }
+  }
+  typed: rows { name price { __typename amount } }
 }"""
 
 
@@ -121,6 +127,13 @@ def test_plain_fields_answer_as_graphql_core_does_errors_included() -> None:
         ["rows", 1, "missing"],
         ["rows", 2, "count"],
     ]
+    assert data["again"][1] == {
+        "label": "b",
+        "name": "b",
+        "price": {"amount": "2.00", "currency": None},
+        "spare": {"amount": "0"},
+    }
+    assert data["typed"][0] == {"name": "a", "price": {"__typename": "Price", "amount": "1.00"}}
 
 
 @pytest.fixture
@@ -136,12 +149,28 @@ def resolve_infos(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return built
 
 
+@pytest.fixture
+def ordinary_objects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The object types whose fields graphql-core executed one by one."""
+    executed: list[str] = []
+    ordinary = GraphQLExecutor.execute_fields
+
+    def counted(self: Any, parent_type: Any, *rest: Any) -> Any:
+        executed.append(parent_type.name)
+        return ordinary(self, parent_type, *rest)
+
+    monkeypatch.setattr(GraphQLExecutor, "execute_fields", counted)
+    return executed
+
+
 CHECKOUT = """query($token: ID!) { checkout(token: $token) {
   token status items { sku name quantity unitPrice { amount currency } total { amount } meta }
   totals { total { amount currency } } } }"""
 
 
-async def test_a_checkouts_lines_take_the_short_way(api: Api, resolve_infos: list[str]) -> None:
+async def test_a_checkouts_lines_take_the_short_way(
+    api: Api, resolve_infos: list[str], ordinary_objects: list[str]
+) -> None:
     await stock_shop(
         api,
         [
@@ -153,12 +182,15 @@ async def test_a_checkouts_lines_take_the_short_way(api: Api, resolve_infos: lis
     for lines in (1, 20):
         token = await invoiced(api, [{"sku": f"P{i:02d}", "quantity": 1} for i in range(lines)])
         resolve_infos.clear()
+        ordinary_objects.clear()
         data = await api.data(CHECKOUT, {"token": token})
         assert len(data["checkout"]["items"]) == lines
         assert data["checkout"]["items"][0]["unitPrice"] == {"amount": "1.00", "currency": "EUR"}
-        counts.append(len(resolve_infos))
-    # Only fields with resolvers of their own build a resolve info; no line field does.
-    assert counts[0] == counts[1], resolve_infos
+        counts.append((len(resolve_infos), len(ordinary_objects)))
+    # Only fields with resolvers of their own build a resolve info; no line field does. A
+    # line, its prices included, is answered in one go: no line's fields one by one.
+    assert counts[0] == counts[1], (resolve_infos, ordinary_objects)
+    assert "CheckoutLine" not in ordinary_objects
     assert "items" in resolve_infos  # the spy sees the fields that have resolvers
     assert "sku" not in resolve_infos
     assert "amount" not in resolve_infos
