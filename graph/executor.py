@@ -12,9 +12,10 @@ attribute again and reports exactly as it would have.
 
 An object whose selected fields are all such fields (a line: its sku, name, quantity, prices
 and meta) is answered in one go, without graphql-core's per-field paths and checks: its
-answer is made straight from the attributes, once the selection's plan is known (made once
-per selection and execution). Should anything in it be unusual, the object goes the ordinary
-way as a whole.
+answer is made straight from the attributes by the selection's plan, made once per selection
+and execution when the selection comes a second time (a list's items; for a selection met
+once, making the plan costs what it saves). Should anything in it be unusual, the object
+goes the ordinary way as a whole.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from graph.production import SuggestionHidingExecutor
 
 STRAWBERRY_FIELD = "strawberry-definition"
 _FAILED: Any = object()
+_NOT_YET: Any = object()  # a selection met once, not planned
 
 
 class PlainField(NamedTuple):
@@ -117,8 +119,8 @@ class CheckoutExecutor(SuggestionHidingExecutor):
         wrapped = manager is not None and bool(manager.middlewares)
         self._plain_fields: PlainFields = {} if wrapped else plain_fields(self.schema)
         # By the identity of a grouped field set, kept alive with it (so that the identity is
-        # no other's meanwhile): its plan, or None when not all of it is plain.
-        self._plain_plans: dict[int, tuple[Any, PlainPlan | None]] = {}
+        # no other's meanwhile): its plan, None when not all of it is plain, or _NOT_YET.
+        self._plain_plans: dict[int, tuple[Any, Any]] = {}
 
     def execute_fields(
         self,
@@ -141,8 +143,24 @@ class CheckoutExecutor(SuggestionHidingExecutor):
 
     def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> PlainPlan | None:
         known = self._plain_plans.get(id(grouped_field_set))
-        if known is not None:
-            return known[1]
+        if known is None:
+            # Met once so far: a plan pays for itself only on a selection met again (a list's
+            # items), so the first goes the ordinary way.
+            self._plain_plans[id(grouped_field_set)] = (grouped_field_set, _NOT_YET)
+            return None
+        if known[1] is not _NOT_YET:
+            return known[1]  # type: ignore[no-any-return]
+        plan = self._make_plan(parent_type, grouped_field_set)
+        self._plain_plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        return plan
+
+    def _sub_plan_of(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> PlainPlan | None:
+        """The plan of a selection inside one being planned: made now, if not made yet."""
+        known = self._plain_plans.get(id(grouped_field_set))
+        if known is not None and known[1] is not _NOT_YET:
+            return known[1]  # type: ignore[no-any-return]
         plan = self._make_plan(parent_type, grouped_field_set)
         self._plain_plans[id(grouped_field_set)] = (grouped_field_set, plan)
         return plan
@@ -164,7 +182,7 @@ class CheckoutExecutor(SuggestionHidingExecutor):
                 )
                 if deferred:
                     return None
-                own = self._plan_of(plain.type, fields)  # type: ignore[arg-type]
+                own = self._sub_plan_of(plain.type, fields)  # type: ignore[arg-type]
                 if own is None:
                     return None
             steps.append((response_name, plain, own))

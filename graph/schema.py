@@ -10,7 +10,6 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -23,7 +22,7 @@ from graph.executor import CheckoutExecutor
 from graph.input_text import TextWithoutNul
 from graph.mutations import Mutation
 from graph.operation_facts import OperationFacts
-from graph.parser_cache import ParserCacheAnsweringErrors
+from graph.parser_cache import ParserCacheAnsweringErrors, ValidationCacheByDocument
 from graph.production import ProductionRules
 from graph.queries import Query
 from graph.subscriptions import Subscription
@@ -91,7 +90,7 @@ def build_schema() -> strawberry.Schema:
             lambda: AddValidationRules(LIMIT_RULES),
             # Production's rules (no introspection, no suggestions), made once like the limits.
             ProductionRules,
-            lambda: ValidationCache(maxsize=512),
+            lambda: ValidationCacheByDocument(maxsize=512),
         ],
         config=StrawberryConfig(auto_camel_case=True),
         execution_context_class=CheckoutExecutor,

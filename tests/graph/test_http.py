@@ -4,6 +4,7 @@ with a request id, and the health endpoints."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from graph import parser_cache
 from tests.graph.documents import CREATE_CART, PRODUCTS, line, product, upsert
 from tests.snapshots import snapshot
 from tests.support import Api, api_for, build_test_runtime, test_settings
@@ -268,6 +270,27 @@ async def test_more_than_2000_tokens_are_too_complex(api: Api) -> None:
 async def test_a_document_too_costly_to_validate_is_too_complex(api: Api) -> None:
     answer = (await post(api, {"query": "{" + " __typename" * 1500 + " }"})).json()
     assert codes(answer) == ["QUERY_TOO_COMPLEX"]
+
+
+@HTTP_ONLY
+async def test_a_document_is_validated_once_and_each_keeps_its_own_errors(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    validated: list[object] = []
+    validate = parser_cache.validate_document
+
+    def counted(schema: Any, document: Any, rules: Any) -> Any:
+        validated.append(document)
+        return validate(schema, document, rules)
+
+    monkeypatch.setattr(parser_cache, "validate_document", counted)
+    marker = uuid.uuid4().hex[:8]  # a text no other test sent: not validated yet
+    valid = "{ v" + marker + ": products(first: 1) { totalCount } }"
+    invalid = "{ i" + marker + ": products(first: 1) { noSuchField } }"
+    for _ in range(3):
+        assert "errors" not in (await post(api, {"query": valid})).json()
+        assert codes((await post(api, {"query": invalid})).json()) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert len(validated) == 2
 
 
 @HTTP_ONLY
