@@ -141,28 +141,21 @@ class CheckoutExecutor(SuggestionHidingExecutor):
             parent_type, source_value, path, grouped_field_set, position_context
         )
 
-    def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> PlainPlan | None:
-        known = self._plain_plans.get(id(grouped_field_set))
-        if known is None:
-            # Met once so far: a plan pays for itself only on a selection met again (a list's
-            # items), so the first goes the ordinary way.
-            self._plain_plans[id(grouped_field_set)] = (grouped_field_set, _NOT_YET)
-            return None
-        if known[1] is not _NOT_YET:
-            return known[1]  # type: ignore[no-any-return]
-        plan = self._make_plan(parent_type, grouped_field_set)
-        self._plain_plans[id(grouped_field_set)] = (grouped_field_set, plan)
-        return plan
-
-    def _sub_plan_of(
-        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    def _plan_of(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any, *, now: bool = False
     ) -> PlainPlan | None:
-        """The plan of a selection inside one being planned: made now, if not made yet."""
-        known = self._plain_plans.get(id(grouped_field_set))
+        """The selection's plan. A plan pays for itself only on a selection met again (a
+        list's items), so one met for the first time goes the ordinary way, unless it is
+        inside a selection being planned (`now`)."""
+        key = id(grouped_field_set)
+        known = self._plain_plans.get(key)
         if known is not None and known[1] is not _NOT_YET:
             return known[1]  # type: ignore[no-any-return]
+        if known is None and not now:
+            self._plain_plans[key] = (grouped_field_set, _NOT_YET)
+            return None
         plan = self._make_plan(parent_type, grouped_field_set)
-        self._plain_plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        self._plain_plans[key] = (grouped_field_set, plan)
         return plan
 
     def _make_plan(
@@ -182,7 +175,7 @@ class CheckoutExecutor(SuggestionHidingExecutor):
                 )
                 if deferred:
                     return None
-                own = self._sub_plan_of(plain.type, fields)  # type: ignore[arg-type]
+                own = self._plan_of(plain.type, fields, now=True)  # type: ignore[arg-type]
                 if own is None:
                     return None
             steps.append((response_name, plain, own))

@@ -3,9 +3,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from graph import parser_cache
 from graph.runtime import Runtime
 from tests import secrets_registry
 from tests.secrets_registry import REGISTRY, Leak
@@ -80,6 +82,20 @@ async def api(runtime: Runtime, clock: MovableClock) -> AsyncIterator[Api]:
 
 
 # --- no secret in any log line or answer of the whole run (tests/secrets_registry.py) -------
+
+
+@pytest.fixture
+def validations(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The documents validated from now on: what the validation cache did not know."""
+    validated: list[object] = []
+    validate = parser_cache.validate_document
+
+    def counted(schema: Any, document: Any, rules: Any) -> Any:
+        validated.append(document)
+        return validate(schema, document, rules)
+
+    monkeypatch.setattr(parser_cache, "validate_document", counted)
+    return validated
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -13,7 +13,6 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from graph import parser_cache
 from tests.graph.documents import CREATE_CART, PRODUCTS, line, product, upsert
 from tests.snapshots import snapshot
 from tests.support import Api, api_for, build_test_runtime, test_settings
@@ -274,23 +273,15 @@ async def test_a_document_too_costly_to_validate_is_too_complex(api: Api) -> Non
 
 @HTTP_ONLY
 async def test_a_document_is_validated_once_and_each_keeps_its_own_errors(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+    api: Api, validations: list[object]
 ) -> None:
-    validated: list[object] = []
-    validate = parser_cache.validate_document
-
-    def counted(schema: Any, document: Any, rules: Any) -> Any:
-        validated.append(document)
-        return validate(schema, document, rules)
-
-    monkeypatch.setattr(parser_cache, "validate_document", counted)
     marker = uuid.uuid4().hex[:8]  # a text no other test sent: not validated yet
     valid = "{ v" + marker + ": products(first: 1) { totalCount } }"
     invalid = "{ i" + marker + ": products(first: 1) { noSuchField } }"
     for _ in range(3):
         assert "errors" not in (await post(api, {"query": valid})).json()
         assert codes((await post(api, {"query": invalid})).json()) == ["GRAPHQL_VALIDATION_FAILED"]
-    assert len(validated) == 2
+    assert len(validations) == 2
 
 
 @HTTP_ONLY

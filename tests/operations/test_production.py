@@ -9,11 +9,9 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from graph import parser_cache
 from graph.settings import Settings
 from tests.operations.conftest import ServeApp
 from tests.support import TEST_VAULT_KEY
@@ -70,22 +68,14 @@ async def test_production_suggests_nothing(
 
 
 async def test_production_validation_is_cached_like_development(
-    serve_app: ServeApp, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+    serve_app: ServeApp, sqlite_url: str, validations: list[object]
 ) -> None:
     """The production rules are the same classes every time: a document validates once."""
-    validated: list[object] = []
-    validate = parser_cache.validate_document
-
-    def counted(schema: Any, document: Any, rules: Any) -> Any:
-        validated.append(document)
-        return validate(schema, document, rules)
-
-    monkeypatch.setattr(parser_cache, "validate_document", counted)
     document = "query OnlyOnceInProduction { products(first: 1) { totalCount } }"
     async with serve_app(sqlite_url, env="production") as served, served.api() as api:
         await api.data(document)
         await api.data(document)
-    assert len(validated) == 1
+    assert len(validations) == 1
 
 
 async def test_production_serves_no_graphiql_and_no_get_queries(
