@@ -26,6 +26,7 @@ from domain.checkout import Checkout, CheckoutStatus
 from domain.events import CheckoutChanged, Event
 from domain.order import Order
 from domain.ports import BusResumed, EventBus
+from graph.waiters import Waiters
 from persistence.readers import Readers
 
 log = structlog.get_logger("checkout_flow.subscriptions")
@@ -73,22 +74,22 @@ def key_of(event: Event) -> WatchKey:
     return order_key(event.store_id, event.order_id)
 
 
-class Watch:
+class Watch(Waiters):
     """One subscriber's line to the hub: its deliveries, oldest first, until the hub ends it.
-    Close it when done (the subscription's `finally`). One reader at a time.
+    Close it when done (the subscription's `finally`).
 
     An idle subscription holds one of these for as long as it is open, a thousand of them per
-    process, so it holds no more than it needs: a list for its (usually empty) backlog and a
-    future only while it is waited on — not an asyncio.Queue, whose three deques and event
-    took ~3 KiB per subscriber."""
+    process, so it holds no more than it needs: a list for its (usually empty) backlog, and a
+    future only while it is waited on (graph.waiters) — not an asyncio.Queue, whose three
+    deques and event took ~3 KiB per subscriber."""
 
-    __slots__ = ("_backlog", "_ended", "_hub", "_waiter", "closed", "key")
+    __slots__ = ("_backlog", "_ended", "_hub", "closed", "key")
 
     def __init__(self, hub: EventHub, key: WatchKey) -> None:
+        super().__init__()
         self.key = key
         self._hub = hub
         self._backlog: list[Delivery] = []
-        self._waiter: asyncio.Future[None] | None = None
         self._ended = False
         self.closed = False
 
@@ -104,23 +105,16 @@ class Watch:
         self._ended = True
         self._wake()
 
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+    def _nothing_yet(self) -> bool:
+        return not self._backlog and not self._ended
 
     def __aiter__(self) -> AsyncIterator[Delivery]:
         return self
 
     async def __anext__(self) -> Delivery:
-        while not self._backlog:
-            if self._ended:
-                raise StopAsyncIteration  # and stays ended for whoever asks again
-            waiter = self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await waiter
-            finally:
-                self._waiter = None
+        await self._wait_while(self._nothing_yet)
+        if not self._backlog:
+            raise StopAsyncIteration  # ended, and stays ended for whoever asks again
         return self._backlog.pop(0)
 
     def close(self) -> None:

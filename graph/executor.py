@@ -35,7 +35,6 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
-    Undefined,
     is_leaf_type,
 )
 from graphql.execution import Executor as GraphQLExecutor
@@ -64,7 +63,7 @@ PlainPlan = tuple[tuple[str, PlainField, "PlainPlan | None"], ...]
 
 class _Unusual(Exception):
     """A plain selection met something only the ordinary way reports (a null where none may
-    be, a value its scalar refuses)."""
+    be)."""
 
 
 @cache  # one table per schema, made on its first execution
@@ -375,10 +374,8 @@ def _answer_plainly(plan: PlainPlan, source: Any) -> dict[str, Any]:
                 raise _Unusual
             answer[response_name] = None
         elif own is None:
-            coerced = plain.type.coerce_output_value(value)  # type: ignore[union-attr]
-            if coerced is None or coerced is Undefined:
-                raise _Unusual
-            answer[response_name] = coerced
+            # Raises for a value the scalar refuses, as for the ordinary way.
+            answer[response_name] = GraphQLExecutor.complete_leaf_value(plain.type, value)  # type: ignore[arg-type]
         else:
             answer[response_name] = _answer_plainly(own, value)
     return answer

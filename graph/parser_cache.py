@@ -53,7 +53,7 @@ class ValidationCacheByDocument(SchemaExtension):
         rules = tuple(context.validation_rules)
         key = (id(document), id(schema), rules)
         known = _VALIDATED.get(key)
-        if known is not None and known[0] is document:
+        if known is not None:  # its entry keeps the document alive: the id is this document's
             errors = known[1]
         else:
             errors = validate_document(schema, document, rules)  # type: ignore[arg-type]

@@ -17,37 +17,14 @@ tests/subscriptions runs every WebSocket test through it.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-
-class _Waiters:
-    """Coroutines waiting for a change: a list, and a future for each only while it waits."""
-
-    __slots__ = ("_waiters",)
-
-    def __init__(self) -> None:
-        self._waiters: list[asyncio.Future[None]] = []
-
-    def _wake(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-
-    async def _wait_while(self, blocked: Callable[[], bool]) -> None:
-        while blocked():
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            finally:
-                self._waiters.remove(waiter)
+from graph.waiters import Waiters
 
 
-class Inbox(_Waiters):
+class Inbox(Waiters):
     """What the client sent, oldest first, until the app reads it: the part of asyncio.Queue
     the protocol uses, with no bound."""
 
@@ -72,7 +49,7 @@ class Inbox(_Waiters):
         return self._messages.pop(0)
 
 
-class Gate(_Waiters):
+class Gate(Waiters):
     """The part of asyncio.Event the protocol uses: open (set) unless the transport's buffer is
     full, and `wait` returns once it is open."""
 
