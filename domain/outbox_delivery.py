@@ -4,7 +4,7 @@ is down; nothing is sent for a change that rolled back, since its message was ne
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,7 +14,11 @@ from domain.payment import PaymentProvider
 from domain.payment_gateway import PaymentProviderFailed
 from domain.ports import DeliveryFailed, Mailer, OutboxJob, OutboxQueue, Ports
 
-Deliverer = Callable[[OutboxJob], Awaitable[None]]
+# A deliverer carries out a round's jobs of its kind and says how each went, as it goes, so
+# that each is marked delivered right after it went out: a crash between a mail and its mark
+# sends that one mail again, never the round's.
+Outcome = tuple[OutboxJob, DeliveryFailed | None]
+Deliverer = Callable[[Sequence[OutboxJob]], AsyncIterator[Outcome]]
 
 FIRST_RETRY_SECONDS = 5
 LONGEST_RETRY_SECONDS = 3600
@@ -42,31 +46,72 @@ async def deliver_due(
 ) -> DeliveryReport:
     jobs = await queue.claim(ports.clock.now(), lease, limit)
     delivered = failed = 0
-    for job in jobs:
-        deliverer = deliverers.get(job.kind)
-        try:
-            if deliverer is None:
-                raise DeliveryFailed(f"no deliverer for {job.kind!r}")
-            await deliverer(job)
-        except DeliveryFailed as exc:
-            failed += 1
-            await queue.failed(job.id, ports.clock.now() + retry_delay(job.attempts), str(exc))
-            continue
-        delivered += 1
-        await queue.delivered(job.id, ports.clock.now())
+    for kind, batch in _by_kind(jobs).items():
+        deliverer = deliverers.get(kind)
+        outcomes = deliverer(batch) if deliverer else _refused(batch, f"no deliverer for {kind!r}")
+        async for job, problem in outcomes:
+            if problem is None:
+                delivered += 1
+                await queue.delivered(job.id, ports.clock.now())
+            else:
+                failed += 1
+                retry_at = ports.clock.now() + retry_delay(job.attempts)
+                await queue.failed(job.id, retry_at, str(problem))
     return DeliveryReport(delivered, failed)
 
 
-def order_confirmation(ports: Ports, mailer: Mailer) -> Deliverer:
-    async def deliver(job: OutboxJob) -> None:
-        async with ports.unit_of_work() as uow:
-            order = await uow.orders.get(job.store_id, job.payload["orderId"])
-            store = await uow.stores.get(job.store_id)
-        if order is None or store is None:
-            raise DeliveryFailed("the order of this confirmation is gone")
-        await mailer.send_order_confirmation(order, store, f"outbox-{job.id}")
+def _by_kind(jobs: Sequence[OutboxJob]) -> dict[str, list[OutboxJob]]:
+    kinds: dict[str, list[OutboxJob]] = {}
+    for job in jobs:
+        kinds.setdefault(job.kind, []).append(job)
+    return kinds
+
+
+async def _refused(jobs: Sequence[OutboxJob], reason: str) -> AsyncIterator[Outcome]:
+    for job in jobs:
+        yield job, DeliveryFailed(reason)
+
+
+def one_at_a_time(deliver_one: Callable[[OutboxJob], Awaitable[None]]) -> Deliverer:
+    """A deliverer for jobs that share nothing worth reading once for all of them."""
+
+    async def deliver(jobs: Sequence[OutboxJob]) -> AsyncIterator[Outcome]:
+        for job in jobs:
+            try:
+                await deliver_one(job)
+            except DeliveryFailed as exc:
+                yield job, exc
+                continue
+            yield job, None
 
     return deliver
+
+
+def order_confirmation(ports: Ports, mailer: Mailer) -> Deliverer:
+    """The round's orders and their stores are read in one unit of work, then mailed."""
+
+    async def deliver(jobs: Sequence[OutboxJob]) -> AsyncIterator[Outcome]:
+        async with ports.unit_of_work() as uow:
+            orders = await uow.orders.by_ids([job.payload["orderId"] for job in jobs])
+            stores = {store_id: await uow.stores.get(store_id) for store_id in _stores_of(jobs)}
+        for job in jobs:
+            order = orders.get(job.payload["orderId"])
+            store = stores[job.store_id]
+            if order is None or store is None or order.store_id != job.store_id:
+                yield job, DeliveryFailed("the order of this confirmation is gone")
+                continue
+            try:
+                await mailer.send_order_confirmation(order, store, f"outbox-{job.id}")
+            except DeliveryFailed as exc:
+                yield job, exc
+                continue
+            yield job, None
+
+    return deliver
+
+
+def _stores_of(jobs: Sequence[OutboxJob]) -> list[str]:
+    return list(dict.fromkeys(job.store_id for job in jobs))
 
 
 def payment_refund(ports: Ports) -> Deliverer:
@@ -90,7 +135,7 @@ def payment_refund(ports: Ports) -> Deliverer:
             raise DeliveryFailed(str(exc)) from exc
         await apply_payment_update(ports, store.id, after)
 
-    return deliver
+    return one_at_a_time(deliver)
 
 
 def standard_deliverers(ports: Ports, mailer: Mailer) -> dict[str, Deliverer]:

@@ -147,6 +147,10 @@ class OrderRepository(Protocol):
 
     async def get(self, store_id: str, order_id: str, *, lock: bool = False) -> Order | None: ...
 
+    async def by_ids(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        """The orders with these ids, whichever store they belong to: the caller checks."""
+        ...
+
     async def save(self, order: Order) -> None: ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, Text, bindparam, cast, func, insert, select, true, update
@@ -20,6 +21,7 @@ from domain.order import (
     order_number,
     order_number_prefix,
 )
+from persistence.dialect import among
 from persistence.mapping import customer_from_json, customer_to_json, totals_columns, totals_from
 from persistence.payments import PAYMENT_COLUMNS, payment_from_row
 from persistence.tables import order_lines, orders, payments, stores
@@ -27,7 +29,12 @@ from persistence.tables import order_lines, orders, payments, stores
 ORDER_QUERY = select(orders, *PAYMENT_COLUMNS).select_from(
     orders.outerjoin(payments, payments.c.id == orders.c.payment_id)
 )
-LINES_QUERY = select(order_lines).order_by(order_lines.c.order_pk, order_lines.c.position)
+LINES_OF = (
+    select(order_lines)
+    .where(among(order_lines.c.order_pk, "order_pks"))
+    .order_by(order_lines.c.order_pk, order_lines.c.position)
+)
+ORDERS_BY_IDS = ORDER_QUERY.where(among(orders.c.id, "order_ids"))
 ADD = insert(orders).returning(orders.c.pk)
 NEXT_ORDER_SEQUENCE = (
     update(stores)
@@ -164,22 +171,29 @@ async def load_orders(
             return []
         condition = orders.c.pk.in_(keys)
     rows = (await connection.execute(ORDER_QUERY.where(condition))).all()
+    return await _with_lines(connection, rows) if with_lines else _without_lines(rows)
+
+
+def _without_lines(rows: Sequence[Any]) -> list[Order]:
+    return [order_from_row(row, []) for row in rows]
+
+
+async def _with_lines(connection: AsyncConnection, rows: Sequence[Any]) -> list[Order]:
+    if not rows:
+        return []
     lines: dict[int, list[OrderLine]] = {row.pk: [] for row in rows}
-    if rows and with_lines:
-        currency = {row.pk: row.currency for row in rows}
-        for line in await connection.execute(
-            LINES_QUERY.where(order_lines.c.order_pk.in_(list(lines)))
-        ):
-            lines[line.order_pk].append(
-                OrderLine(
-                    product_id=line.product_id,
-                    sku=line.sku,
-                    name=line.name,
-                    quantity=line.quantity,
-                    unit_price=Money.from_minor(line.unit_price_minor, currency[line.order_pk]),
-                    meta=line.meta,
-                )
+    currency = {row.pk: row.currency for row in rows}
+    for line in await connection.execute(LINES_OF, {"order_pks": list(lines)}):
+        lines[line.order_pk].append(
+            OrderLine(
+                product_id=line.product_id,
+                sku=line.sku,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=Money.from_minor(line.unit_price_minor, currency[line.order_pk]),
+                meta=line.meta,
             )
+        )
     return [order_from_row(row, lines[row.pk]) for row in rows]
 
 
@@ -223,6 +237,10 @@ class SqlOrderRepository:
             self._connection, (orders.c.store_id == store_id) & (orders.c.id == order_id), lock=lock
         )
         return found[0] if found else None
+
+    async def by_ids(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        rows = (await self._connection.execute(ORDERS_BY_IDS, {"order_ids": list(order_ids)})).all()
+        return {order.id: order for order in await _with_lines(self._connection, rows)}
 
     async def save(self, order: Order) -> None:
         await self._connection.execute(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.events import OutboxMessage
@@ -80,21 +80,27 @@ async def claim(
     return [OutboxJob(r.id, r.kind, r.store_id, r.payload, r.attempts) for r in rows]
 
 
+MARK_DELIVERED = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("message_id"))
+    .values(delivered_at=bindparam("now"), locked_until=None, last_error=None)
+)
+MARK_FAILED = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("message_id"))
+    .values(available_at=bindparam("retry_at"), locked_until=None, last_error=bindparam("error"))
+)
+
+
 async def mark_delivered(connection: AsyncConnection, message_id: int, now: datetime) -> None:
-    await connection.execute(
-        update(outbox)
-        .where(outbox.c.id == message_id)
-        .values(delivered_at=now, locked_until=None, last_error=None)
-    )
+    await connection.execute(MARK_DELIVERED, {"message_id": message_id, "now": now})
 
 
 async def mark_failed(
     connection: AsyncConnection, message_id: int, retry_at: datetime, error: str
 ) -> None:
     await connection.execute(
-        update(outbox)
-        .where(outbox.c.id == message_id)
-        .values(available_at=retry_at, locked_until=None, last_error=error[:500])
+        MARK_FAILED, {"message_id": message_id, "retry_at": retry_at, "error": error[:500]}
     )
 
 
@@ -120,9 +126,9 @@ class SqlOutboxQueue:
             return await claim(connection, now, lease, limit)
 
     async def delivered(self, job_id: int, now: datetime) -> None:
-        async with self._database.writing() as connection:
+        async with self._database.writing(one_statement=True) as connection:
             await mark_delivered(connection, job_id, now)
 
     async def failed(self, job_id: int, retry_at: datetime, error: str) -> None:
-        async with self._database.writing() as connection:
+        async with self._database.writing(one_statement=True) as connection:
             await mark_failed(connection, job_id, retry_at, error)

@@ -10,13 +10,13 @@ from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from graph.worker import Worker
 from integrations.mail import SmtpMailer
 from persistence.tables import outbox
 from tests.checkout.flow import COMPLETE, PRODUCT, invoiced, mutate, stock_shop
-from tests.support import Api
+from tests.support import Api, counted_statements
 
 
 class Inbox:
@@ -105,6 +105,46 @@ async def test_each_order_gets_one_mail(api: Api, mail_server: MailServer) -> No
     await worker.run_once()
     await worker.run_once()
     assert sorted(m["Subject"].split()[2] for m in mail_server.inbox.messages) == sorted(numbers)
+
+
+async def test_a_round_reads_its_orders_once_and_marks_each_as_it_goes(
+    api: Api, mail_server: MailServer
+) -> None:
+    """A round's statements grow by one mark per order, not by reading each order; an order
+    that cannot be mailed does not hold back the others."""
+    await stock_shop(api)
+    worker = smtp_worker(api, mail_server)
+
+    async def complete(orders: int) -> None:
+        for _ in range(orders):
+            token = await invoiced(api, [{"sku": "CASE", "quantity": 1}])
+            await mutate(api, COMPLETE, {"token": token})
+
+    async def round_costs() -> tuple[int, int, int]:
+        with counted_statements(api.runtime.database) as log:
+            delivered, _ = await worker.run_once()
+        marks = sum(
+            text.startswith("UPDATE outbox") and "delivered_at=" in text for text in log.statements
+        )
+        return delivered.delivered, marks, log.count - marks
+
+    await complete(1)
+    one = await round_costs()
+    await complete(3)
+    three = await round_costs()
+    assert one[:2] == (1, 1)
+    assert three[:2] == (3, 3)
+    assert three[2] == one[2], "a round reads its orders and stores once"
+
+    await complete(3)
+    async with api.runtime.database.writing() as connection:
+        newest = select(func.max(outbox.c.id)).scalar_subquery()
+        await connection.execute(
+            update(outbox).where(outbox.c.id == newest).values(payload={"orderId": "or_gone"})
+        )
+    delivered, _ = await worker.run_once()
+    assert (delivered.delivered, delivered.failed) == (2, 1)
+    assert len(mail_server.inbox.messages) == 6
 
 
 async def test_a_completion_that_rolls_back_sends_nothing(
