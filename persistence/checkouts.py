@@ -16,7 +16,7 @@ from domain.checkout import Checkout, CheckoutLine, CheckoutStatus
 from domain.money import Money
 from domain.payment import Payment, PaymentProvider
 from domain.store import Store
-from persistence.dialect import among, among_fixed
+from persistence.dialect import among, among_fixed, rows_as_json
 from persistence.mapping import (
     customer_from_json,
     customer_to_json,
@@ -29,8 +29,15 @@ from persistence.mapping import (
 from persistence.payments import PAYMENT_COLUMNS, payment_columns, payment_from_row
 from persistence.tables import OPEN_STATUSES, carts, checkout_lines, checkouts, payments, stores
 
+# A line as the checkout's statement carries it (`rows_as_json`), position first.
+LINE_COLUMNS = ("position", "product_id", "sku", "name", "quantity", "unit_price_minor", "meta")
+
 CHECKOUT_QUERY = select(
     checkouts,
+    rows_as_json(
+        [checkout_lines.c[name] for name in LINE_COLUMNS],
+        checkout_lines.c.checkout_id == checkouts.c.id,
+    ).label("lines"),
     carts.c.id.label("cart_public_id"),
     stores.c.name.label("store_name"),
     stores.c.currency.label("store_currency"),
@@ -43,12 +50,8 @@ CHECKOUT_QUERY = select(
     .outerjoin(payments, payments.c.id == checkouts.c.payment_id)
 )
 
-LINES_QUERY = select(checkout_lines).order_by(
-    checkout_lines.c.checkout_id, checkout_lines.c.position
-)
 
-
-def checkout_from_row(row: Any, lines: list[CheckoutLine]) -> Checkout:
+def checkout_from_row(row: Any) -> Checkout:
     currency = row.currency
     store = Store(
         id=row.store_id,
@@ -64,7 +67,7 @@ def checkout_from_row(row: Any, lines: list[CheckoutLine]) -> Checkout:
         cart_id=row.cart_public_id,
         cart_pk=row.cart_pk,
         status=CheckoutStatus(row.status),
-        lines=lines,
+        lines=lines_from_json(row.lines, currency),
         totals=totals_from(row, currency),
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -79,15 +82,18 @@ def checkout_from_row(row: Any, lines: list[CheckoutLine]) -> Checkout:
     )
 
 
-def line_from_row(row: Any, currency: str) -> CheckoutLine:
-    return CheckoutLine(
-        product_id=row.product_id,
-        sku=row.sku,
-        name=row.name,
-        quantity=row.quantity,
-        unit_price=Money.from_minor(row.unit_price_minor, currency),
-        meta=row.meta,
-    )
+def lines_from_json(lines: list[list[Any]] | None, currency: str) -> list[CheckoutLine]:
+    return [
+        CheckoutLine(
+            product_id=product_id,
+            sku=sku,
+            name=name,
+            quantity=quantity,
+            unit_price=Money.from_minor(unit_price_minor, currency),
+            meta=meta,
+        )
+        for _, product_id, sku, name, quantity, unit_price_minor, meta in sorted(lines or ())
+    ]
 
 
 # Statements built once with bound parameters (building them per call cost more CPU than
@@ -95,7 +101,6 @@ def line_from_row(row: Any, currency: str) -> CheckoutLine:
 CHECKOUT_BY_TOKEN = CHECKOUT_QUERY.where(checkouts.c.token == bindparam("token"))
 CHECKOUTS_BY_TOKEN = CHECKOUT_QUERY.where(among(checkouts.c.token, "tokens"))
 CHECKOUTS_BY_ID = CHECKOUT_QUERY.where(among(checkouts.c.id, "ids"))
-LINES_OF = LINES_QUERY.where(among(checkout_lines.c.checkout_id, "ids"))
 # Lock first, then read: on PostgreSQL a statement that waited for the lock still sees the
 # joined payment as it was before the other writer committed.
 LOCK_BY_TOKEN = (
@@ -125,14 +130,7 @@ SAVE_PAYMENT = update(payments).where(payments.c.id == bindparam("b_payment_id")
 async def load_checkouts(
     connection: AsyncConnection, query: Select[Any], params: dict[str, Any]
 ) -> list[Checkout]:
-    rows = (await connection.execute(query, params)).all()
-    if not rows:
-        return []
-    lines: dict[int, list[CheckoutLine]] = {row.id: [] for row in rows}
-    currency = {row.id: row.currency for row in rows}
-    for line in await connection.execute(LINES_OF, {"ids": list(lines)}):
-        lines[line.checkout_id].append(line_from_row(line, currency[line.checkout_id]))
-    return [checkout_from_row(row, lines[row.id]) for row in rows]
+    return [checkout_from_row(row) for row in await connection.execute(query, params)]
 
 
 async def lock_and_load(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, Table, any_, bindparam, literal
+from sqlalchemy import JSON, Boolean, Table, any_, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
@@ -73,3 +73,45 @@ def _among_expanded(element: Among, compiler: SQLCompiler, **options: Any) -> st
 def _among_array(element: Among, compiler: SQLCompiler, **options: Any) -> str:
     values = bindparam(element.name, type_=postgresql.ARRAY(element.column.type))
     return compiler.process(element.column == any_(values), **options)
+
+
+class RowsAsJson(ColumnElement[Any]):
+    """The rows of `columns` that `where` picks, as one JSON array of arrays (one per row, the
+    columns in the order given; JSON columns nested as JSON): a parent's children read in the
+    parent's own statement. Rows come in no particular order; the reader sorts them."""
+
+    inherit_cache = True
+    type = JSON()
+    _traverse_internals = [
+        ("columns", InternalTraversal.dp_clauseelement_list),
+        ("where", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, columns: Sequence[ColumnElement[Any]], where: ColumnElement[bool]) -> None:
+        self.columns = list(columns)
+        self.where = where
+
+
+def rows_as_json(columns: Sequence[ColumnElement[Any]], where: ColumnElement[bool]) -> RowsAsJson:
+    return RowsAsJson(columns, where)
+
+
+@compiles(RowsAsJson)
+def _rows_as_json_sqlite(element: RowsAsJson, compiler: SQLCompiler, **options: Any) -> str:
+    # SQLite keeps JSON as text: json() nests it as JSON instead of as a string.
+    values = [func.json(c) if isinstance(c.type, JSON) else c for c in element.columns]
+    return _scalar(func.json_group_array(func.json_array(*values)), element, compiler, options)
+
+
+@compiles(RowsAsJson, "postgresql")
+def _rows_as_json_postgresql(element: RowsAsJson, compiler: SQLCompiler, **options: Any) -> str:
+    aggregate = func.json_agg(func.json_build_array(*element.columns))
+    return _scalar(aggregate, element, compiler, options)
+
+
+def _scalar(
+    aggregate: ColumnElement[Any], element: RowsAsJson, compiler: SQLCompiler, options: Any
+) -> str:
+    # Correlated to the enclosing statement's tables, whatever they are.
+    subquery = select(aggregate).where(element.where).scalar_subquery()
+    return compiler.process(subquery, **options)

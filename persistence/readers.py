@@ -106,7 +106,7 @@ class Readers:
         return {cart.id: cart for cart in found}
 
     async def checkouts_by_tokens(self, tokens: Sequence[str]) -> dict[str, Checkout]:
-        async with self._database.reading(statements=2) as connection:
+        async with self._database.reading() as connection:
             found = await load_checkouts(connection, CHECKOUTS_BY_TOKEN, {"tokens": list(tokens)})
         return {checkout.token: checkout for checkout in found}
 

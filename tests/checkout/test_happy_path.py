@@ -4,11 +4,13 @@ from sqlalchemy import update
 
 from persistence.tables import stores
 from tests.checkout.flow import (
+    CHECKOUT,
     COMPLETE,
     CREATE_PAYMENT,
     CUSTOMER,
     PRODUCT,
     SET_CUSTOMER,
+    SET_LINE_META,
     invoiced,
     mutate,
     new_checkout,
@@ -75,3 +77,25 @@ async def test_order_numbers_follow_each_other_per_store(api: Api) -> None:
             update(stores).where(stores.c.id == api.keys.store_id).values(order_sequence=999_999)
         )
     assert await next_number() == f"CF-{year}-1000000"
+
+
+async def test_lines_keep_their_order_after_the_first_one_changes(api: Api) -> None:
+    """The lines, read inside the checkout's own statement, come back in their order and with
+    the meta last set, after the first of them changed twice."""
+    await stock_shop(api)
+    define = """mutation($fields: [MetaFieldInput!]!) {
+      defineLineMeta(sku: "LENS", fields: $fields) { errors { code } } }"""
+    fields = [{"name": "power", "type": "DECIMAL", "min": "-20", "max": "20"}]
+    assert (await mutate(api, define, {"fields": fields}, key="secret"))["errors"] == []
+    started = await new_checkout(
+        api, [{"sku": sku, "quantity": 1} for sku in ("LENS", "CASE", "CARD")]
+    )
+    token = started["token"]
+    for power in ("-1.25", "-1.5"):
+        meta = {"power": power}
+        answer = await mutate(api, SET_LINE_META, {"token": token, "sku": "LENS", "meta": meta})
+        assert answer["errors"] == [], answer
+    read = (await api.data(CHECKOUT, {"token": token}))["checkout"]
+    assert [item["sku"] for item in read["items"]] == ["LENS", "CASE", "CARD"]
+    assert [item["unitPrice"]["amount"] for item in read["items"]] == ["24.95", "4.50", "25.00"]
+    assert read["items"][0]["meta"] == {"power": "-1.5"}
