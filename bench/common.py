@@ -165,9 +165,6 @@ def service_env(database_url: str, workdir: Path, **settings: str) -> dict[str, 
         "CHECKOUT_FLOW_WEBSOCKET_CONNECTIONS_PER_IP": "0",
     }
     env |= {f"CHECKOUT_FLOW_{k.upper()}": v for k, v in settings.items()}
-    for pair in filter(None, os.environ.get("BENCH_EXTRA_ENV", "").split(",")):
-        key, _, value = pair.partition("=")
-        env[key] = value
     if SOURCE != ROOT:
         env["PYTHONPATH"] = str(SOURCE)
     return env
