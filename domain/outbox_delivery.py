@@ -77,14 +77,17 @@ def one_at_a_time(deliver_one: Callable[[OutboxJob], Awaitable[None]]) -> Delive
 
     async def deliver(jobs: Sequence[OutboxJob]) -> AsyncIterator[Outcome]:
         for job in jobs:
-            try:
-                await deliver_one(job)
-            except DeliveryFailed as exc:
-                yield job, exc
-                continue
-            yield job, None
+            yield await _attempt(job, deliver_one(job))
 
     return deliver
+
+
+async def _attempt(job: OutboxJob, delivery: Awaitable[None]) -> Outcome:
+    try:
+        await delivery
+    except DeliveryFailed as exc:
+        return job, exc
+    return job, None
 
 
 def order_confirmation(ports: Ports, mailer: Mailer) -> Deliverer:
@@ -100,12 +103,9 @@ def order_confirmation(ports: Ports, mailer: Mailer) -> Deliverer:
             if order is None or store is None or order.store_id != job.store_id:
                 yield job, DeliveryFailed("the order of this confirmation is gone")
                 continue
-            try:
-                await mailer.send_order_confirmation(order, store, f"outbox-{job.id}")
-            except DeliveryFailed as exc:
-                yield job, exc
-                continue
-            yield job, None
+            yield await _attempt(
+                job, mailer.send_order_confirmation(order, store, f"outbox-{job.id}")
+            )
 
     return deliver
 
