@@ -158,7 +158,8 @@ class Recorder:
         unit = self._unit_of(connection) if self.recording else None
         if unit is None or many or not unit.steps or unit.steps[-1].sql != sql:
             return
-        rows = getattr(cursor, "_rows", None)  # the async adapter's buffered rows
+        # The async adapter's buffered rows, or those a compiled statement read.
+        rows = getattr(cursor, "_rows", None) or getattr(cursor, "fetched", None)
         if rows is not None:
             unit.steps[-1].returned = [tuple(row) for row in rows]
 

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.cart import Cart, CartLine, CartStatus
+from persistence.compiled_statements import CompiledStatement
 from persistence.dialect import built_once, insert_for
 from persistence.tables import cart_lines, carts
 
@@ -50,24 +51,29 @@ def carts_from_rows(rows: Any) -> list[Cart]:
     return list(found.values())
 
 
-LOCK_CART = (
+LOCK_CART = CompiledStatement(
     select(carts.c.pk)
     .where(carts.c.store_id == bindparam("store_id"), carts.c.id == bindparam("cart_id"))
     .with_for_update()
 )
-CART_BY_ID = CART_QUERY.where(
-    carts.c.store_id == bindparam("store_id"), carts.c.id == bindparam("cart_id")
+CART_BY_ID = CompiledStatement(
+    CART_QUERY.where(carts.c.store_id == bindparam("store_id"), carts.c.id == bindparam("cart_id"))
 )
-CART_BY_PK = CART_QUERY.where(carts.c.pk == bindparam("cart_pk"))
-SAVE = update(carts).where(carts.c.pk == bindparam("b_pk"))
-DROP_LINES = delete(cart_lines).where(cart_lines.c.cart_pk == bindparam("cart_pk"))
-ADD = built_once(
-    lambda connection: (
-        insert_for(connection, carts)
-        .on_conflict_do_nothing(index_elements=[carts.c.store_id, carts.c.id])
-        .returning(carts.c.pk)
+CART_BY_PK = CompiledStatement(CART_QUERY.where(carts.c.pk == bindparam("cart_pk")))
+SAVE = CompiledStatement(update(carts).where(carts.c.pk == bindparam("b_pk")))
+DROP_LINES = CompiledStatement(
+    delete(cart_lines).where(cart_lines.c.cart_pk == bindparam("cart_pk"))
+)
+ADD = CompiledStatement(
+    built_once(
+        lambda connection: (
+            insert_for(connection, carts)
+            .on_conflict_do_nothing(index_elements=[carts.c.store_id, carts.c.id])
+            .returning(carts.c.pk)
+        )
     )
 )
+ADD_LINES = CompiledStatement(insert(cart_lines))
 
 
 class SqlCartRepository:
@@ -79,22 +85,22 @@ class SqlCartRepository:
             # Lock first, then read the lines in a statement of their own: on PostgreSQL a
             # statement that waited for the lock still sees the lines as they were before the
             # other writer committed, and a change built on them would be lost.
-            pk = await self._connection.scalar(
-                LOCK_CART, {"store_id": store_id, "cart_id": cart_id}
+            pk = await LOCK_CART.scalar(
+                self._connection, {"store_id": store_id, "cart_id": cart_id}
             )
             if pk is None:
                 return None
-            rows = await self._connection.execute(CART_BY_PK, {"cart_pk": pk})
+            rows = await CART_BY_PK.rows(self._connection, {"cart_pk": pk})
         else:
-            rows = await self._connection.execute(
-                CART_BY_ID, {"store_id": store_id, "cart_id": cart_id}
+            rows = await CART_BY_ID.rows(
+                self._connection, {"store_id": store_id, "cart_id": cart_id}
             )
         found = carts_from_rows(rows)
         return found[0] if found else None
 
     async def add(self, cart: Cart) -> bool:
-        pk = await self._connection.scalar(
-            ADD(self._connection),
+        pk = await ADD.scalar(
+            self._connection,
             {
                 "store_id": cart.store_id,
                 "id": cart.id,
@@ -111,8 +117,8 @@ class SqlCartRepository:
         return True
 
     async def save(self, cart: Cart, *, lines: bool) -> None:
-        await self._connection.execute(
-            SAVE,
+        await SAVE.run(
+            self._connection,
             {
                 "b_pk": cart.pk,
                 "status": cart.status.value,
@@ -121,12 +127,13 @@ class SqlCartRepository:
             },
         )
         if lines:
-            await self._connection.execute(DROP_LINES, {"cart_pk": cart.pk})
+            await DROP_LINES.run(self._connection, {"cart_pk": cart.pk})
             await self._insert_lines(cart)
 
     async def mark_converted(self, cart_pk: int, now: datetime) -> None:
-        await self._connection.execute(
-            SAVE, {"b_pk": cart_pk, "status": CartStatus.CONVERTED.value, "updated_at": now}
+        await SAVE.run(
+            self._connection,
+            {"b_pk": cart_pk, "status": CartStatus.CONVERTED.value, "updated_at": now},
         )
 
     async def expire_due(self, now: datetime, limit: int) -> int:
@@ -145,8 +152,8 @@ class SqlCartRepository:
 
     async def _insert_lines(self, cart: Cart) -> None:
         if cart.lines:
-            await self._connection.execute(
-                insert(cart_lines),
+            await ADD_LINES.run(
+                self._connection,
                 [
                     {
                         "cart_pk": cart.pk,

@@ -13,6 +13,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from domain.catalog import Product, ProductDraft
 from domain.line_meta import MetaDefinition
 from domain.money import Money
+from persistence.compiled_statements import CompiledStatement
 from persistence.dialect import among, among_fixed, insert_for
 from persistence.mapping import definition_from_json, definition_to_json
 from persistence.tables import checkouts, products, stock_reservations, stores
@@ -62,11 +63,11 @@ def _products(reserved: ColumnElement[Any]) -> Select[Any]:
 
 
 PRODUCTS = _products(_reserved(except_checkout=False))
-PRODUCTS_BY_SKU = PRODUCTS.where(among(products.c.sku, "skus"))
-PRODUCTS_BY_ID = PRODUCTS.where(among(products.c.id, "ids"))
+PRODUCTS_BY_SKU = CompiledStatement(PRODUCTS.where(among(products.c.sku, "skus")))
+PRODUCTS_BY_ID = CompiledStatement(PRODUCTS.where(among(products.c.id, "ids")))
 # For a checkout that asks what is left for it: every reservation but its own counts.
-PRODUCTS_FOR_CHECKOUT = _products(_reserved(except_checkout=True)).where(
-    among(products.c.id, "ids")
+PRODUCTS_FOR_CHECKOUT = CompiledStatement(
+    _products(_reserved(except_checkout=True)).where(among(products.c.id, "ids"))
 )
 # The lock is taken by a statement on products alone: PostgreSQL returns the locked rows as
 # they are after the writer it waited for, but anything else a locking statement reads (the
@@ -75,7 +76,7 @@ PRODUCTS_FOR_CHECKOUT = _products(_reserved(except_checkout=True)).where(
 # still makes two reservers of a product wait for each other, but not a transaction that
 # merely refers to the product (a cart or checkout line's foreign key takes KEY SHARE), which
 # FOR UPDATE would also block, in whatever order that transaction's lines come.
-LOCK_PRODUCTS = (
+LOCK_PRODUCTS = CompiledStatement(
     _products(literal(0))
     .where(among(products.c.id, "ids"))
     .order_by(products.c.id)
@@ -107,8 +108,8 @@ class SqlProductRepository:
         wanted = list(skus)
         if not wanted:
             return {}
-        rows = await self._connection.execute(
-            PRODUCTS_BY_SKU, {"store_id": store_id, "now": now, "skus": wanted}
+        rows = await PRODUCTS_BY_SKU.rows(
+            self._connection, {"store_id": store_id, "now": now, "skus": wanted}
         )
         return {row.sku: product_from_row(row) for row in rows}
 
@@ -124,13 +125,11 @@ class SqlProductRepository:
         wanted = sorted(set(product_ids))
         if not wanted:
             return {}
-        locked = await self._connection.execute(
-            LOCK_PRODUCTS, {"store_id": store_id, "ids": wanted}
-        )
+        locked = await LOCK_PRODUCTS.rows(self._connection, {"store_id": store_id, "ids": wanted})
         if not count_reservations:
             return {row.id: product_from_row(row) for row in locked}
-        rows = await self._connection.execute(
-            PRODUCTS_FOR_CHECKOUT,
+        rows = await PRODUCTS_FOR_CHECKOUT.rows(
+            self._connection,
             {"store_id": store_id, "now": now, "ids": wanted, "checkout_id": checkout_id or 0},
         )
         return {row.id: product_from_row(row) for row in rows}
@@ -175,7 +174,7 @@ class SqlProductRepository:
 
 
 # An untracked product (stock NULL) passes the guard and stays NULL.
-_take = (
+_take = CompiledStatement(
     update(products)
     .where(
         products.c.id == bindparam("product_id"),
@@ -183,15 +182,14 @@ _take = (
     )
     .values(stock=products.c.stock - bindparam("quantity"))
 )
-_put_back = (
+_put_back = CompiledStatement(
     update(products)
     .where(products.c.id == bindparam("product_id"), products.c.stock.is_not(None))
     .values(stock=products.c.stock + bindparam("quantity"))
 )
-
-
-_release = delete(stock_reservations).where(
-    stock_reservations.c.checkout_id == bindparam("checkout_id")
+_reserve = CompiledStatement(insert(stock_reservations))
+_release = CompiledStatement(
+    delete(stock_reservations).where(stock_reservations.c.checkout_id == bindparam("checkout_id"))
 )
 
 
@@ -201,8 +199,8 @@ class SqlStockLedger:
 
     async def reserve(self, checkout_id: int, quantities: Mapping[int, int]) -> None:
         if quantities:
-            await self._connection.execute(
-                insert(stock_reservations),
+            await _reserve.run(
+                self._connection,
                 [
                     {"checkout_id": checkout_id, "product_id": product_id, "quantity": quantity}
                     for product_id, quantity in sorted(quantities.items())
@@ -210,7 +208,7 @@ class SqlStockLedger:
             )
 
     async def release(self, checkout_id: int) -> None:
-        await self._connection.execute(_release, {"checkout_id": checkout_id})
+        await _release.run(self._connection, {"checkout_id": checkout_id})
 
     async def purge_released(self, now: datetime) -> int:
         still_held = select(checkouts.c.id).where(
@@ -225,19 +223,19 @@ class SqlStockLedger:
         """Guarded decrements, in product id order; the caller rolls back when one is short."""
         if not quantities:
             return True
-        result = await self._connection.execute(
-            _take,
+        taken = await _take.run(
+            self._connection,
             [
                 {"product_id": product_id, "quantity": quantity}
                 for product_id, quantity in sorted(quantities.items())
             ],
         )
-        return result.rowcount == len(quantities)
+        return taken == len(quantities)
 
     async def put_back(self, quantities: Mapping[int, int]) -> None:
         if quantities:
-            await self._connection.execute(
-                _put_back,
+            await _put_back.run(
+                self._connection,
                 [
                     {"product_id": product_id, "quantity": quantity}
                     for product_id, quantity in sorted(quantities.items())

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Select
 
 from domain.cart import Cart
 from domain.checkout import Checkout, CheckoutLine, CheckoutStatus
 from domain.money import Money
 from domain.payment import Payment, PaymentProvider
 from domain.store import Store
+from persistence.compiled_statements import CompiledStatement
 from persistence.dialect import among, among_fixed, rows_as_json
 from persistence.mapping import (
     customer_from_json,
@@ -98,45 +98,50 @@ def lines_from_json(lines: list[list[Any]] | None, currency: str) -> list[Checko
 
 # Statements built once with bound parameters (building them per call cost more CPU than
 # running them).
-CHECKOUT_BY_TOKEN = CHECKOUT_QUERY.where(checkouts.c.token == bindparam("token"))
-CHECKOUTS_BY_TOKEN = CHECKOUT_QUERY.where(among(checkouts.c.token, "tokens"))
-CHECKOUTS_BY_ID = CHECKOUT_QUERY.where(among(checkouts.c.id, "ids"))
+CHECKOUT_BY_TOKEN = CompiledStatement(CHECKOUT_QUERY.where(checkouts.c.token == bindparam("token")))
+CHECKOUTS_BY_TOKEN = CompiledStatement(CHECKOUT_QUERY.where(among(checkouts.c.token, "tokens")))
+CHECKOUTS_BY_ID = CompiledStatement(CHECKOUT_QUERY.where(among(checkouts.c.id, "ids")))
 # Lock first, then read: on PostgreSQL a statement that waited for the lock still sees the
 # joined payment as it was before the other writer committed.
-LOCK_BY_TOKEN = (
+LOCK_BY_TOKEN = CompiledStatement(
     select(checkouts.c.id).where(checkouts.c.token == bindparam("token")).with_for_update()
 )
-LOCK_BY_ID = select(checkouts.c.id).where(checkouts.c.id == bindparam("id")).with_for_update()
-LOCK_OPEN_OF_CART = (
+LOCK_BY_ID = CompiledStatement(
+    select(checkouts.c.id).where(checkouts.c.id == bindparam("id")).with_for_update()
+)
+LOCK_OPEN_OF_CART = CompiledStatement(
     select(checkouts.c.id)
     .where(
         checkouts.c.cart_pk == bindparam("cart_pk"), among_fixed(checkouts.c.status, OPEN_STATUSES)
     )
     .with_for_update()
 )
-SAVE = update(checkouts).where(checkouts.c.id == bindparam("checkout_pk"))
-ADD = insert(checkouts).returning(checkouts.c.id)
-SAVE_LINE_META = update(checkout_lines).where(
-    checkout_lines.c.checkout_id == bindparam("b_checkout_id"),
-    checkout_lines.c.product_id == bindparam("b_product_id"),
+SAVE = CompiledStatement(update(checkouts).where(checkouts.c.id == bindparam("checkout_pk")))
+ADD = CompiledStatement(insert(checkouts).returning(checkouts.c.id))
+ADD_LINES = CompiledStatement(insert(checkout_lines))
+SAVE_LINE_META = CompiledStatement(
+    update(checkout_lines).where(
+        checkout_lines.c.checkout_id == bindparam("b_checkout_id"),
+        checkout_lines.c.product_id == bindparam("b_product_id"),
+    )
 )
-DROP_LINES = delete(checkout_lines).where(
-    checkout_lines.c.checkout_id == bindparam("b_checkout_id")
+DROP_LINES = CompiledStatement(
+    delete(checkout_lines).where(checkout_lines.c.checkout_id == bindparam("b_checkout_id"))
 )
-ADD_PAYMENT = insert(payments).returning(payments.c.id)
-SAVE_PAYMENT = update(payments).where(payments.c.id == bindparam("b_payment_id"))
+ADD_PAYMENT = CompiledStatement(insert(payments).returning(payments.c.id))
+SAVE_PAYMENT = CompiledStatement(update(payments).where(payments.c.id == bindparam("b_payment_id")))
 
 
 async def load_checkouts(
-    connection: AsyncConnection, query: Select[Any], params: dict[str, Any]
+    connection: AsyncConnection, query: CompiledStatement, params: dict[str, Any]
 ) -> list[Checkout]:
-    return [checkout_from_row(row) for row in await connection.execute(query, params)]
+    return [checkout_from_row(row) for row in await query.rows(connection, params)]
 
 
 async def lock_and_load(
-    connection: AsyncConnection, lock: Select[Any], params: dict[str, Any]
+    connection: AsyncConnection, lock: CompiledStatement, params: dict[str, Any]
 ) -> Checkout | None:
-    checkout_id = await connection.scalar(lock, params)
+    checkout_id = await lock.scalar(connection, params)
     if checkout_id is None:
         return None
     found = await load_checkouts(connection, CHECKOUTS_BY_ID, {"ids": [checkout_id]})
@@ -173,8 +178,8 @@ class SqlCheckoutRepository:
         return await lock_and_load(self._connection, LOCK_OPEN_OF_CART, {"cart_pk": cart.pk})
 
     async def add(self, checkout: Checkout, cart: Cart) -> None:
-        checkout.id = await self._connection.scalar(
-            ADD,
+        checkout.id = await ADD.scalar(
+            self._connection,
             {
                 "token": checkout.token,
                 "store_id": checkout.store.id,
@@ -188,20 +193,20 @@ class SqlCheckoutRepository:
         await self._insert_lines(checkout)
 
     async def save(self, checkout: Checkout, *, lines: bool = False) -> None:
-        await self._connection.execute(SAVE, {"checkout_pk": checkout.id, **_columns(checkout)})
+        await SAVE.run(self._connection, {"checkout_pk": checkout.id, **_columns(checkout)})
         if lines:
-            await self._connection.execute(DROP_LINES, {"b_checkout_id": checkout.id})
+            await DROP_LINES.run(self._connection, {"b_checkout_id": checkout.id})
             await self._insert_lines(checkout)
 
     async def save_line_meta(self, checkout: Checkout, line: CheckoutLine) -> None:
-        await self._connection.execute(
-            SAVE_LINE_META,
+        await SAVE_LINE_META.run(
+            self._connection,
             {"b_checkout_id": checkout.id, "b_product_id": line.product_id, "meta": line.meta},
         )
 
     async def add_payment(self, checkout: Checkout, payment: Payment, now: datetime) -> Payment:
-        payment_id = await self._connection.scalar(
-            ADD_PAYMENT,
+        payment_id = await ADD_PAYMENT.scalar(
+            self._connection,
             {
                 "store_id": checkout.store.id,
                 "checkout_id": checkout.id,
@@ -213,8 +218,8 @@ class SqlCheckoutRepository:
         return replace(payment, id=payment_id)
 
     async def save_payment(self, payment: Payment, now: datetime) -> None:
-        await self._connection.execute(
-            SAVE_PAYMENT,
+        await SAVE_PAYMENT.run(
+            self._connection,
             {"b_payment_id": payment.id, "updated_at": now, **payment_columns(payment)},
         )
 
@@ -275,9 +280,7 @@ class SqlCheckoutRepository:
 
     async def _insert_lines(self, checkout: Checkout) -> None:
         if checkout.lines:
-            await self._connection.execute(
-                insert(checkout_lines), _line_rows(checkout.id, checkout.lines)
-            )
+            await ADD_LINES.run(self._connection, _line_rows(checkout.id, checkout.lines))
 
 
 def _line_rows(owner_id: int | None, lines: Sequence[CheckoutLine]) -> list[dict[str, Any]]:

@@ -24,6 +24,8 @@ class DescribedOnceCursor(psycopg.AsyncCursor[Any]):
     description made for its first result serves every later one."""
 
     _made: dict[tuple[bytes, int, int], Any] = {}
+    # The rows a statement run by persistence.compiled_statements read, for event listeners.
+    fetched: list[Any] | None = None
 
     @property
     def description(self) -> Any:

@@ -21,6 +21,7 @@ from domain.order import (
     order_number,
     order_number_prefix,
 )
+from persistence.compiled_statements import CompiledStatement
 from persistence.dialect import among
 from persistence.mapping import customer_from_json, customer_to_json, totals_columns, totals_from
 from persistence.payments import PAYMENT_COLUMNS, payment_from_row
@@ -29,12 +30,12 @@ from persistence.tables import order_lines, orders, payments, stores
 ORDER_QUERY = select(orders, *PAYMENT_COLUMNS).select_from(
     orders.outerjoin(payments, payments.c.id == orders.c.payment_id)
 )
-LINES_OF = (
+LINES_OF = CompiledStatement(
     select(order_lines)
     .where(among(order_lines.c.order_pk, "order_pks"))
     .order_by(order_lines.c.order_pk, order_lines.c.position)
 )
-ORDERS_BY_IDS = ORDER_QUERY.where(among(orders.c.id, "order_ids"))
+ORDERS_BY_IDS = CompiledStatement(ORDER_QUERY.where(among(orders.c.id, "order_ids")))
 ADD = insert(orders).returning(orders.c.pk)
 NEXT_ORDER_SEQUENCE = (
     update(stores)
@@ -94,7 +95,7 @@ def _add_numbered() -> Select[tuple[str]]:
     return select(placed.c.number).add_cte(placed_lines)
 
 
-ADD_NUMBERED = _add_numbered()
+ADD_NUMBERED = CompiledStatement(_add_numbered())
 
 
 def _order_row(order: Order, checkout: Checkout) -> dict[str, Any]:
@@ -130,7 +131,7 @@ def _line_rows(order: Order) -> list[dict[str, Any]]:
     ]
 
 
-SAVE = update(orders).where(orders.c.id == bindparam("b_order_id"))
+SAVE = CompiledStatement(update(orders).where(orders.c.id == bindparam("b_order_id")))
 
 
 def order_from_row(row: Any, lines: list[OrderLine]) -> Order:
@@ -183,7 +184,7 @@ async def _with_lines(connection: AsyncConnection, rows: Sequence[Any]) -> list[
         return []
     lines: dict[int, list[OrderLine]] = {row.pk: [] for row in rows}
     currency = {row.pk: row.currency for row in rows}
-    for line in await connection.execute(LINES_OF, {"order_pks": list(lines)}):
+    for line in await LINES_OF.rows(connection, {"order_pks": list(lines)}):
         lines[line.order_pk].append(
             OrderLine(
                 product_id=line.product_id,
@@ -205,8 +206,8 @@ class SqlOrderRepository:
         order_row = _order_row(order, checkout)
         line_rows = _line_rows(order)
         if self._connection.dialect.name == "postgresql":
-            number = await self._connection.scalar(
-                ADD_NUMBERED,
+            number = await ADD_NUMBERED.scalar(
+                self._connection,
                 {
                     # Prefixed: a parameter named like a column of `stores` would be taken by
                     # the UPDATE in the statement as a value to set.
@@ -239,12 +240,12 @@ class SqlOrderRepository:
         return found[0] if found else None
 
     async def by_ids(self, order_ids: Sequence[str]) -> dict[str, Order]:
-        rows = (await self._connection.execute(ORDERS_BY_IDS, {"order_ids": list(order_ids)})).all()
+        rows = await ORDERS_BY_IDS.rows(self._connection, {"order_ids": list(order_ids)})
         return {order.id: order for order in await _with_lines(self._connection, rows)}
 
     async def save(self, order: Order) -> None:
-        await self._connection.execute(
-            SAVE,
+        await SAVE.run(
+            self._connection,
             {
                 "b_order_id": order.id,
                 "status": order.status.value,

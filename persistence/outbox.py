@@ -13,13 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.events import OutboxMessage
 from domain.ports import OutboxJob
+from persistence.compiled_statements import CompiledStatement
 from persistence.database import Database
 from persistence.dialect import built_once, insert_for
 from persistence.tables import outbox
 
-ADD = built_once(
-    lambda connection: insert_for(connection, outbox).on_conflict_do_nothing(
-        index_elements=[outbox.c.dedupe_key]
+ADD = CompiledStatement(
+    built_once(
+        lambda connection: insert_for(connection, outbox).on_conflict_do_nothing(
+            index_elements=[outbox.c.dedupe_key]
+        )
     )
 )
 
@@ -33,8 +36,8 @@ class SqlOutbox:
         if not messages:
             return
         now = self._now()
-        await self._connection.execute(
-            ADD(self._connection),
+        await ADD.run(
+            self._connection,
             [
                 {
                     "store_id": m.store_id,
@@ -80,12 +83,12 @@ async def claim(
     return [OutboxJob(r.id, r.kind, r.store_id, r.payload, r.attempts) for r in rows]
 
 
-MARK_DELIVERED = (
+MARK_DELIVERED = CompiledStatement(
     update(outbox)
     .where(outbox.c.id == bindparam("message_id"))
     .values(delivered_at=bindparam("now"), locked_until=None, last_error=None)
 )
-MARK_FAILED = (
+MARK_FAILED = CompiledStatement(
     update(outbox)
     .where(outbox.c.id == bindparam("message_id"))
     .values(available_at=bindparam("retry_at"), locked_until=None, last_error=bindparam("error"))
@@ -93,14 +96,14 @@ MARK_FAILED = (
 
 
 async def mark_delivered(connection: AsyncConnection, message_id: int, now: datetime) -> None:
-    await connection.execute(MARK_DELIVERED, {"message_id": message_id, "now": now})
+    await MARK_DELIVERED.run(connection, {"message_id": message_id, "now": now})
 
 
 async def mark_failed(
     connection: AsyncConnection, message_id: int, retry_at: datetime, error: str
 ) -> None:
-    await connection.execute(
-        MARK_FAILED, {"message_id": message_id, "retry_at": retry_at, "error": error[:500]}
+    await MARK_FAILED.run(
+        connection, {"message_id": message_id, "retry_at": retry_at, "error": error[:500]}
     )
 
 

@@ -55,8 +55,8 @@ class Readers:
         self, store_id: str, skus: Sequence[str], now: datetime
     ) -> dict[str, Product]:
         async with self._database.reading() as connection:
-            rows = await connection.execute(
-                PRODUCTS_BY_SKU, {"store_id": store_id, "now": now, "skus": list(skus)}
+            rows = await PRODUCTS_BY_SKU.rows(
+                connection, {"store_id": store_id, "now": now, "skus": list(skus)}
             )
             return {row.sku: product_from_row(row) for row in rows}
 
@@ -64,8 +64,8 @@ class Readers:
         self, store_id: str, ids: Sequence[int], now: datetime
     ) -> dict[int, Product]:
         async with self._database.reading() as connection:
-            rows = await connection.execute(
-                PRODUCTS_BY_ID, {"store_id": store_id, "now": now, "ids": list(ids)}
+            rows = await PRODUCTS_BY_ID.rows(
+                connection, {"store_id": store_id, "now": now, "ids": list(ids)}
             )
             return {row.id: product_from_row(row) for row in rows}
 

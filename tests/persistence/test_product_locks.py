@@ -26,7 +26,7 @@ async def test_a_stock_lock_does_not_wait_for_a_line_that_refers_to_the_product(
             text("SELECT id FROM products WHERE id = :id FOR KEY SHARE"), {"id": ids[-1]}
         )
         await reserving.execute(text("SET LOCAL lock_timeout = '2s'"))
-        locked = await reserving.execute(LOCK_PRODUCTS, {"store_id": store_id, "ids": ids})
+        locked = await LOCK_PRODUCTS.rows(reserving, {"store_id": store_id, "ids": ids})
         assert sorted(row.id for row in locked) == ids
         await reserving.rollback()
         await referring.rollback()

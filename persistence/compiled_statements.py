@@ -1,0 +1,206 @@
+"""The statements every checkout runs, compiled by SQLAlchemy once and executed on PostgreSQL by
+psycopg directly.
+
+Executing a statement through SQLAlchemy's async engine costs about twice the driver's own
+work (a cache key, an execution context and a result object per statement, and a greenlet
+hop; bench/FINDINGS.md, fifth round). For the statements of the checkout flow, which never
+change, that work is done once: the SQL text, the bind processors and the result processors
+come from SQLAlchemy's own compilation of the statement and its types, and each execution only
+binds, sends and reads. What SQLAlchemy does around an execution is kept: the
+`before_cursor_execute` and `after_cursor_execute` events fire (statement counts, the writes a
+unit of work notes), driver errors arrive wrapped as SQLAlchemy's `DBAPIError`s, and a lost
+connection is invalidated along with the rest of the pool. On SQLite, where the driver is not
+asynchronous, a statement runs through SQLAlchemy as before.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.pq import ExecStatus
+from sqlalchemy import exc
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ClauseElement
+
+from persistence.database import DescribedOnceCursor
+
+Params = Mapping[str, Any]
+Processor = Callable[[Any], Any]
+
+
+@dataclass
+class _Compiled:
+    sql: str
+    construct: Callable[[Params], dict[str, Any]]
+    bind_processors: dict[str, Processor]
+    result_types: list[Any]
+    make_row: Callable[[Sequence[Any]], Any] | None = None
+    result_processors: list[Processor | None] = field(default_factory=list)
+
+
+class CompiledStatement:
+    """One statement of the flow. `rows`, `scalar` and `run` take the connection of the unit of
+    work (or of a read) and the statement's parameters, as `AsyncConnection.execute` does."""
+
+    def __init__(self, statement: ClauseElement | Callable[[AsyncConnection], ClauseElement]):
+        # A callable builds the statement for the connection's database (`built_once`).
+        self._statement = statement
+        self._compiled: dict[tuple[bool, frozenset[str]], _Compiled] = {}
+
+    def statement(self, connection: AsyncConnection) -> Any:
+        if isinstance(self._statement, ClauseElement):
+            return self._statement
+        return self._statement(connection)
+
+    async def rows(self, connection: AsyncConnection, params: Params | None = None) -> list[Any]:
+        if connection.dialect.name != "postgresql":
+            return list((await connection.execute(self.statement(connection), params)).all())
+        rows, _ = await self._execute(connection, [params or {}], for_rows=True)
+        return rows
+
+    async def scalar(self, connection: AsyncConnection, params: Params | None = None) -> Any:
+        rows = await self.rows(connection, params)
+        return rows[0][0] if rows else None
+
+    async def run(self, connection: AsyncConnection, params: Params | Sequence[Params]) -> int:
+        """A statement run for what it changes; a list of parameter sets runs as one
+        executemany. Returns how many rows it changed."""
+        if connection.dialect.name != "postgresql":
+            result = await connection.execute(self.statement(connection), params)
+            return int(result.rowcount)
+        if isinstance(params, Mapping):
+            params = [params]
+        elif not params:
+            return 0
+        _, changed = await self._execute(connection, params, for_rows=False)
+        return changed
+
+    async def _execute(
+        self, connection: AsyncConnection, params: Sequence[Params], *, for_rows: bool
+    ) -> tuple[list[Any], int]:
+        many = len(params) > 1
+        # Compiled for rows, a single-row INSERT gets SQLAlchemy's RETURNING of its key; run
+        # for what it changes, it is compiled as for an executemany, which has none.
+        compiled = self._compiled_for(connection, params[0], many=not for_rows)
+        bound: Any = (
+            [_bind(compiled, one) for one in params] if many else _bind(compiled, params[0])
+        )
+        sync = connection.sync_connection
+        assert sync is not None
+        async with (await _driver(connection)).cursor() as cursor:
+            sync.dispatch.before_cursor_execute(sync, cursor, compiled.sql, bound, None, many)
+            try:
+                if many:
+                    await cursor.executemany(compiled.sql, bound)
+                else:
+                    await cursor.execute(compiled.sql, bound)
+                result = cursor.pgresult
+                returns = result is not None and result.status == ExecStatus.TUPLES_OK
+                fetched = await cursor.fetchall() if returns else []
+            except psycopg.Error as error:
+                raise await _wrapped(connection, error, compiled.sql, bound, many=many) from error
+            if returns and compiled.make_row is None:
+                _row_maker(compiled, cursor.description, connection.dialect)
+            if isinstance(cursor, DescribedOnceCursor):
+                cursor.fetched = fetched  # for listeners that read the rows (bench/sql_capture.py)
+            sync.dispatch.after_cursor_execute(sync, cursor, compiled.sql, bound, None, many)
+            changed = cursor.rowcount
+        make_row = compiled.make_row
+        return ([make_row(values) for values in fetched] if make_row else []), changed
+
+    def _compiled_for(
+        self, connection: AsyncConnection, params: Params, *, many: bool
+    ) -> _Compiled:
+        # An INSERT or UPDATE sets the columns its parameters name, as SQLAlchemy does.
+        key = (many, frozenset(params))
+        found = self._compiled.get(key)
+        if found is None:
+            found = _compile(self.statement(connection), connection.dialect, list(params), many)
+            self._compiled[key] = found
+        return found
+
+
+async def _driver(connection: AsyncConnection) -> Any:
+    sync = connection.sync_connection
+    if sync is None or sync.invalidated:
+        # Reconnecting may reach the database: SQLAlchemy does it in its greenlet.
+        return (await connection.get_raw_connection()).driver_connection
+    return sync.connection.driver_connection
+
+
+def _compile(statement: ClauseElement, dialect: Dialect, keys: list[str], many: bool) -> _Compiled:
+    compiled: Any = statement.compile(dialect=dialect, column_keys=keys, for_executemany=many)
+    if compiled.positional or compiled.literal_execute_params or compiled.post_compile_params:
+        raise ValueError("a compiled statement takes named parameters rendered once")
+    processors = {
+        name: processor
+        for name, bind in compiled.binds.items()
+        if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    }
+    returned = statement.exported_columns if hasattr(statement, "exported_columns") else []
+    return _Compiled(
+        sql=compiled.string,
+        construct=compiled.construct_params,
+        bind_processors=processors,
+        result_types=[column.type for column in returned],
+    )
+
+
+def _bind(compiled: _Compiled, params: Params) -> dict[str, Any]:
+    bound = compiled.construct(params)
+    for name, processor in compiled.bind_processors.items():
+        if name in bound:
+            bound[name] = processor(bound[name])
+    return bound
+
+
+def _row_maker(
+    compiled: _Compiled, described: Sequence[psycopg.Column], dialect: Dialect
+) -> Callable[[Sequence[Any]], Any]:
+    # Rows read by name, like SQLAlchemy's: the names are the statement's own labels.
+    row_type = namedtuple("Row", [column.name for column in described], rename=True)  # type: ignore[misc]
+    processors = [
+        kind.dialect_impl(dialect).result_processor(dialect, column.type_code)
+        for kind, column in zip(compiled.result_types, described, strict=True)
+    ]
+    if not any(processors):
+        make_row: Callable[[Sequence[Any]], Any] = row_type._make
+    else:
+
+        def make_row(values: Sequence[Any]) -> Any:
+            return row_type._make(
+                value if process is None else process(value)
+                for process, value in zip(processors, values, strict=True)
+            )
+
+    compiled.make_row = make_row
+    return make_row
+
+
+async def _wrapped(
+    connection: AsyncConnection, error: psycopg.Error, sql: str, params: Any, *, many: bool
+) -> exc.StatementError:
+    dialect = connection.dialect
+    driver = (await connection.get_raw_connection()).driver_connection
+    lost = dialect.is_disconnect(error, driver, None)  # type: ignore[arg-type]
+    if lost:
+        # As SQLAlchemy does for a lost connection: this one is dropped, and so is every other
+        # connection the pool made before, which a database restart took too.
+        await connection.invalidate(error)
+        await connection.engine.dispose(close=False)
+    # The error SQLAlchemy itself raises for it (IntegrityError, OperationalError, …).
+    return exc.DBAPIError.instance(
+        sql,
+        params,
+        error,
+        psycopg.Error,
+        hide_parameters=True,
+        connection_invalidated=lost,
+        dialect=dialect,
+        ismulti=many,
+    )
