@@ -60,6 +60,9 @@ class Database:
         if self.is_sqlite:
             _prepare_sqlite(self.engine)
         event.listen(self.engine.sync_engine, "before_cursor_execute", _note_writes)
+        # The same pool, with the options set once rather than on every connection taken.
+        self._writer = self.engine.execution_options(**{WRITE: True})
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:
@@ -68,16 +71,20 @@ class Database:
     def connect(self) -> AsyncConnection:
         return self.engine.connect()
 
+    def connect_for_writing(self) -> AsyncConnection:
+        """A connection whose transaction writes (SQLite begins it with BEGIN IMMEDIATE)."""
+        return self._writer.connect()
+
     @asynccontextmanager
     async def reading(self, *, statements: int = 1) -> AsyncIterator[AsyncConnection]:
         """A connection for reads. One statement runs outside any transaction (no BEGIN, no
         ROLLBACK — which would also make psycopg drop its prepared statements); several run in
         one snapshot that ends with COMMIT, so they see one state of the database."""
-        async with self.engine.connect() as connection:
-            if statements == 1:
-                await connection.execution_options(isolation_level="AUTOCOMMIT")
+        if statements == 1:
+            async with self._autocommit.connect() as connection:
                 yield connection
-                return
+            return
+        async with self.engine.connect() as connection:
             if not self.is_sqlite:
                 await connection.execution_options(isolation_level="REPEATABLE READ")
             async with connection.begin():
@@ -91,14 +98,12 @@ class Database:
         if self.write_lock is not None:
             await self.write_lock.acquire()
         try:
-            async with self.engine.connect() as connection:
-                if one_statement:
-                    await connection.execution_options(isolation_level="AUTOCOMMIT")
+            if one_statement:
+                async with self._autocommit.connect() as connection:
                     yield connection
-                    return
-                await connection.execution_options(**{WRITE: True})
-                async with connection.begin():
-                    yield connection
+                return
+            async with self._writer.connect() as connection, connection.begin():
+                yield connection
         finally:
             if self.write_lock is not None:
                 self.write_lock.release()

@@ -13,7 +13,7 @@ from domain.ports import EventPublisher
 from persistence.carts import SqlCartRepository
 from persistence.catalog import SqlProductRepository, SqlStockLedger
 from persistence.checkouts import SqlCheckoutRepository
-from persistence.database import WRITE, Database, forget_writes, wrote
+from persistence.database import Database, forget_writes, wrote
 from persistence.orders import SqlOrderRepository
 from persistence.outbox import SqlOutbox
 from persistence.provider_events import SqlProviderEvents
@@ -45,8 +45,7 @@ class SqlUnitOfWork:
         if lock is not None:
             await lock.acquire()
         try:
-            connection = await self._database.connect().start()
-            connection = await connection.execution_options(**{WRITE: True})
+            connection = await self._database.connect_for_writing().start()
             await connection.begin()
             forget_writes(connection)  # SQLite's BEGIN IMMEDIATE is no write of ours
         except BaseException:
