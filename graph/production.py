@@ -10,7 +10,6 @@ the cache in either mode.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import structlog
@@ -20,7 +19,6 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.settings import Settings
@@ -97,16 +95,6 @@ PRODUCTION_RULES: tuple[type[ASTValidationRule], ...] = (
     NoSchemaIntrospectionCustomRule,
     HideSuggestions,
 )
-
-
-class ProductionRules(SchemaExtension):
-    """Adds the production rules to a production request's validation."""
-
-    def on_operation(self) -> Iterator[None]:
-        execution = self.execution_context
-        if is_production(execution.context):
-            execution.validation_rules = (*execution.validation_rules, *PRODUCTION_RULES)
-        yield
 
 
 class SuggestionHidingExecutor(StrawberryGraphQLCoreExecutionContext):
