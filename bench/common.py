@@ -104,7 +104,8 @@ def machine() -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": git("rev-parse", "--short", "HEAD"),
-        "work_tree_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+        # Whether the code measured (the work tree or its copy) differs from the commit.
+        "work_tree_dirty": bool(git("--work-tree", str(SOURCE), "diff", "--name-only", "HEAD")),
         "source": "work tree" if SOURCE == ROOT else str(SOURCE),
         "cores": os.cpu_count(),
         "cpu": model,

@@ -284,8 +284,17 @@ def _fresh(value: str, rng: random.Random) -> str:
 class Substitution:
     """One replayed checkout's values in place of the captured ones."""
 
-    def __init__(self, exact: dict[str, str], inner: dict[str, str], ints: dict[int, int]) -> None:
+    def __init__(
+        self,
+        exact: dict[str, str],
+        inner: dict[str, str],
+        ints: dict[int, int],
+        products: frozenset[int] = frozenset(),
+    ) -> None:
         self.exact, self.inner, self.ints = exact, inner, ints
+        # The captured products' ids: chosen before the replay (spread) or kept (hot), never
+        # learnt from rows, whose order a read does not promise.
+        self.products = products
         self.shift = timedelta()
 
     def __call__(self, value: Any) -> Any:
@@ -322,6 +331,7 @@ class Substitution:
                     and old >= SEQUENCE_STRIDE
                     and old != new
                     and isinstance(new, int)
+                    and old not in self.products
                 ):
                     self.ints[old] = new
 
@@ -349,7 +359,8 @@ class Replayer:
             ):
                 ints[old_id] = new_id
                 exact[old_sku], exact[old_name] = new_sku, new_name
-        substitution = Substitution(exact, inner, ints)
+        products = frozenset(old_id for old_id, _, _ in self.capture.products)
+        substitution = Substitution(exact, inner, ints, products)
         substitution.shift = datetime.now(UTC) - self.capture.started
         return substitution
 
