@@ -208,7 +208,7 @@ def transactions() -> int:
     return int(row[0]) if row else 0
 
 
-async def transactions_of_a_change(toggler: Toggler, tries: int = 2) -> int:
+async def transactions_of_a_change(toggler: Toggler, tries: int = 3) -> int:
     """Transactions in the benchmark database around one change, the mutation's own
     included; the fewest of `tries` changes, since a stray transaction in the window (an
     autovacuum's, after the throughput runs) would count too. PostgreSQL flushes an idle
