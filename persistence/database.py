@@ -63,6 +63,12 @@ class Database:
         # The same pool, with the options set once rather than on every connection taken.
         self._writer = self.engine.execution_options(**{WRITE: True})
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # SQLite's transactions see one state of the database already.
+        self._snapshot = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="REPEATABLE READ")
+        )
 
     @property
     def dialect(self) -> str:
@@ -84,11 +90,8 @@ class Database:
             async with self._autocommit.connect() as connection:
                 yield connection
             return
-        async with self.engine.connect() as connection:
-            if not self.is_sqlite:
-                await connection.execution_options(isolation_level="REPEATABLE READ")
-            async with connection.begin():
-                yield connection
+        async with self._snapshot.connect() as connection, connection.begin():
+            yield connection
 
     @asynccontextmanager
     async def writing(self, *, one_statement: bool = False) -> AsyncIterator[AsyncConnection]:
