@@ -103,7 +103,7 @@ class CompiledStatement:
             returns = result is not None and result.status == ExecStatus.TUPLES_OK
             fetched = await cursor.fetchall() if returns else []
         except psycopg.Error as error:
-            raise await _wrapped(connection, error, compiled.sql, bound, many=many) from error
+            raise await _wrapped(connection, cursor, error, compiled.sql, bound) from error
         if returns and compiled.make_row is None:
             _row_maker(compiled, cursor.description, connection.dialect)
         if isinstance(cursor, DescribedOnceCursor):
@@ -194,11 +194,10 @@ def _row_maker(
 
 
 async def _wrapped(
-    connection: AsyncConnection, error: psycopg.Error, sql: str, params: Any, *, many: bool
+    connection: AsyncConnection, cursor: Any, error: psycopg.Error, sql: str, params: Any
 ) -> exc.StatementError:
     dialect = connection.dialect
-    driver = (await connection.get_raw_connection()).driver_connection
-    lost = dialect.is_disconnect(error, driver, None)  # type: ignore[arg-type]
+    lost = dialect.is_disconnect(error, cursor.connection, cursor)  # type: ignore[arg-type]
     if lost:
         # As SQLAlchemy does for a lost connection: this one is dropped, and so is every other
         # connection the pool made before, which a database restart took too.
@@ -213,5 +212,5 @@ async def _wrapped(
         hide_parameters=True,
         connection_invalidated=lost,
         dialect=dialect,
-        ismulti=many,
+        ismulti=isinstance(params, list),
     )
