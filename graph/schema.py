@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.types import ExecutionContext
@@ -17,6 +18,7 @@ from strawberry.types.graphql import OperationType
 
 from graph.errors import ErrorShaping
 from graph.executor import CheckoutExecutor
+from graph.extension_hooks import HooksFoundOnce
 from graph.input_text import TextWithoutNul
 from graph.mutations import Mutation
 from graph.operation_facts import OperationFacts
@@ -69,6 +71,11 @@ class NamesConvertedOnce(NameConverter):
 
 
 class CheckoutSchema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return HooksFoundOnce(execution_context=execution_context, extensions=extensions)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from graphql import GraphQLError, parse
 from strawberry.extensions import SchemaExtension
-from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types.execution import ExecutionContext, ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
@@ -274,7 +273,7 @@ async def _with_errors(
     extensions = schema.get_extensions()
     for extension in extensions:
         extension.execution_context = execution
-    runner = SchemaExtensionsRunner(execution_context=execution, extensions=extensions)
+    runner = schema.create_extensions_runner(execution, extensions)
     with request_facts.in_effect(facts) if facts is not None else nullcontext():
         execution.pre_execution_errors = errors
         schema._process_errors(errors, execution)
