@@ -338,8 +338,7 @@ async def hold_stock(uow: UnitOfWork, checkout: Checkout) -> None:
     quantities: dict[int, int] = {}
     for line in checkout.lines:
         quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
-    await uow.stock.release(checkout.id)
-    await uow.stock.reserve(checkout.id, quantities)
+    await uow.stock.hold(checkout.id, quantities)
 
 
 async def _supersede_open_payment(uow: UnitOfWork, checkout: Checkout, now: datetime) -> None:

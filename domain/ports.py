@@ -74,7 +74,9 @@ class ProductRepository(Protocol):
 
 
 class StockLedger(Protocol):
-    async def reserve(self, checkout_id: int, quantities: Mapping[int, int]) -> None: ...
+    async def hold(self, checkout_id: int, quantities: Mapping[int, int]) -> None:
+        """The checkout's reservations become exactly `quantities` (product id: quantity)."""
+        ...
 
     async def release(self, checkout_id: int) -> None: ...
 

@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.cart import Cart, CartLine, CartStatus
 from persistence.compiled_statements import CompiledStatement
-from persistence.dialect import built_once, insert_for
+from persistence.dialect import built_once, children_of, insert_for
 from persistence.tables import cart_lines, carts
 
 CART_QUERY = (
@@ -74,6 +75,25 @@ ADD = CompiledStatement(
     )
 )
 ADD_LINES = CompiledStatement(insert(cart_lines))
+CART_FIELDS = ("store_id", "id", "status", "created_at", "updated_at", "expires_at")
+LINE_FIELDS = ("position", "product_id", "sku", "quantity")
+
+
+def _add_with_lines() -> Any:
+    """PostgreSQL's `add` in one statement: the cart (nothing when its id is taken) and its
+    lines under it."""
+    added = (
+        postgresql.insert(carts)
+        .values({name: bindparam(name, type_=carts.c[name].type) for name in CART_FIELDS})
+        .on_conflict_do_nothing(index_elements=[carts.c.store_id, carts.c.id])
+        .returning(carts.c.pk)
+        .cte("added")
+    )
+    lines = children_of(added, "pk", cart_lines, "cart_pk", LINE_FIELDS, "line_")
+    return select(added.c.pk).add_cte(lines)
+
+
+ADD_WITH_LINES = CompiledStatement(_add_with_lines())
 
 
 class SqlCartRepository:
@@ -99,17 +119,23 @@ class SqlCartRepository:
         return found[0] if found else None
 
     async def add(self, cart: Cart) -> bool:
-        pk = await ADD.scalar(
-            self._connection,
-            {
-                "store_id": cart.store_id,
-                "id": cart.id,
-                "status": cart.status.value,
-                "created_at": cart.created_at,
-                "updated_at": cart.updated_at,
-                "expires_at": cart.expires_at,
-            },
-        )
+        row = {
+            "store_id": cart.store_id,
+            "id": cart.id,
+            "status": cart.status.value,
+            "created_at": cart.created_at,
+            "updated_at": cart.updated_at,
+            "expires_at": cart.expires_at,
+        }
+        if self._connection.dialect.name == "postgresql":
+            lines = _line_rows(cart)
+            arrays = {f"line_{name}": [line[name] for line in lines] for name in LINE_FIELDS}
+            pk = await ADD_WITH_LINES.scalar(self._connection, row | arrays)
+            if pk is None:
+                return False
+            cart.pk = pk
+            return True
+        pk = await ADD.scalar(self._connection, row)
         if pk is None:
             return False
         cart.pk = pk
@@ -131,7 +157,7 @@ class SqlCartRepository:
             await self._insert_lines(cart)
 
     async def mark_converted(self, cart_pk: int, now: datetime) -> None:
-        await SAVE.run(
+        await SAVE.run_later(
             self._connection,
             {"b_pk": cart_pk, "status": CartStatus.CONVERTED.value, "updated_at": now},
         )
@@ -153,15 +179,17 @@ class SqlCartRepository:
     async def _insert_lines(self, cart: Cart) -> None:
         if cart.lines:
             await ADD_LINES.run(
-                self._connection,
-                [
-                    {
-                        "cart_pk": cart.pk,
-                        "position": position,
-                        "product_id": line.product_id,
-                        "sku": line.sku,
-                        "quantity": line.quantity,
-                    }
-                    for position, line in enumerate(cart.lines)
-                ],
+                self._connection, [{"cart_pk": cart.pk, **line} for line in _line_rows(cart)]
             )
+
+
+def _line_rows(cart: Cart) -> list[dict[str, Any]]:
+    return [
+        {
+            "position": position,
+            "product_id": line.product_id,
+            "sku": line.sku,
+            "quantity": line.quantity,
+        }
+        for position, line in enumerate(cart.lines)
+    ]

@@ -6,7 +6,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -193,11 +206,77 @@ _release = CompiledStatement(
 )
 
 
+def _quantities() -> Any:
+    """A product id and quantity per row, bound as two arrays: the same text for any number
+    of products."""
+    return (
+        func.unnest(
+            bindparam("product_ids", type_=postgresql.ARRAY(BigInteger)),
+            bindparam("quantities", type_=postgresql.ARRAY(Integer)),
+        )
+        .table_valued("product_id", "quantity")
+        .render_derived()
+    )
+
+
+def _take_all() -> Any:
+    wanted = _quantities()
+    return (
+        update(products)
+        .where(
+            products.c.id == wanted.c.product_id,
+            or_(products.c.stock.is_(None), products.c.stock >= wanted.c.quantity),
+        )
+        .values(stock=products.c.stock - wanted.c.quantity)
+    )
+
+
+def _hold() -> Any:
+    """The checkout's reservations made exactly `quantities`, in one statement: the products
+    it holds are set, those it no longer holds dropped (rows apart, so the two parts of the
+    statement never meet on one row)."""
+    wanted = _quantities()
+    statement = postgresql.insert(stock_reservations).from_select(
+        ["checkout_id", "product_id", "quantity"],
+        select(bindparam("checkout_id", type_=BigInteger), wanted.c.product_id, wanted.c.quantity),
+    )
+    held = statement.on_conflict_do_update(
+        index_elements=[stock_reservations.c.checkout_id, stock_reservations.c.product_id],
+        set_={"quantity": statement.excluded.quantity},
+    ).cte("held")
+    return (
+        delete(stock_reservations)
+        .where(
+            stock_reservations.c.checkout_id == bindparam("checkout_id", type_=BigInteger),
+            stock_reservations.c.product_id
+            != func.all(bindparam("product_ids", type_=postgresql.ARRAY(BigInteger))),
+        )
+        .add_cte(held)
+    )
+
+
+# PostgreSQL's forms of `take` and `hold`: one statement for any number of products.
+_TAKE_ALL = CompiledStatement(_take_all())
+_HOLD = CompiledStatement(_hold())
+
+
 class SqlStockLedger:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def reserve(self, checkout_id: int, quantities: Mapping[int, int]) -> None:
+    async def hold(self, checkout_id: int, quantities: Mapping[int, int]) -> None:
+        if self._connection.dialect.name == "postgresql":
+            ids = sorted(quantities)
+            await _HOLD.run_later(
+                self._connection,
+                {
+                    "checkout_id": checkout_id,
+                    "product_ids": ids,
+                    "quantities": [quantities[i] for i in ids],
+                },
+            )
+            return
+        await self.release(checkout_id)
         if quantities:
             await _reserve.run(
                 self._connection,
@@ -208,7 +287,7 @@ class SqlStockLedger:
             )
 
     async def release(self, checkout_id: int) -> None:
-        await _release.run(self._connection, {"checkout_id": checkout_id})
+        await _release.run_later(self._connection, {"checkout_id": checkout_id})
 
     async def purge_released(self, now: datetime) -> int:
         still_held = select(checkouts.c.id).where(
@@ -223,13 +302,17 @@ class SqlStockLedger:
         """Guarded decrements, in product id order; the caller rolls back when one is short."""
         if not quantities:
             return True
-        taken = await _take.run(
-            self._connection,
-            [
-                {"product_id": product_id, "quantity": quantity}
-                for product_id, quantity in sorted(quantities.items())
-            ],
-        )
+        ids = sorted(quantities)
+        if self._connection.dialect.name == "postgresql":
+            taken = await _TAKE_ALL.run(
+                self._connection,
+                {"product_ids": ids, "quantities": [quantities[i] for i in ids]},
+            )
+        else:
+            taken = await _take.run(
+                self._connection,
+                [{"product_id": i, "quantity": quantities[i]} for i in ids],
+            )
         return taken == len(quantities)
 
     async def put_back(self, quantities: Mapping[int, int]) -> None:

@@ -16,7 +16,7 @@ from domain.money import Money
 from domain.payment import Payment, PaymentProvider
 from domain.store import Store
 from persistence.compiled_statements import CompiledStatement
-from persistence.dialect import among, among_fixed, rows_as_json
+from persistence.dialect import among, among_fixed, children_of, rows_as_json
 from persistence.mapping import (
     customer_from_json,
     customer_to_json,
@@ -119,6 +119,21 @@ LOCK_OPEN_OF_CART = CompiledStatement(
 SAVE = CompiledStatement(update(checkouts).where(checkouts.c.id == bindparam("checkout_pk")))
 ADD = CompiledStatement(insert(checkouts).returning(checkouts.c.id))
 ADD_LINES = CompiledStatement(insert(checkout_lines))
+
+
+def _add_with_lines() -> Any:
+    """PostgreSQL's `add` in one statement: the checkout and its lines under it."""
+    added = (
+        insert(checkouts)
+        .values({c.name: bindparam(c.name, type_=c.type) for c in checkouts.c if c.name != "id"})
+        .returning(checkouts.c.id)
+        .cte("added")
+    )
+    lines = children_of(added, "id", checkout_lines, "checkout_id", LINE_COLUMNS, "line_")
+    return select(added.c.id).add_cte(lines)
+
+
+ADD_WITH_LINES = CompiledStatement(_add_with_lines())
 SAVE_LINE_META = CompiledStatement(
     update(checkout_lines).where(
         checkout_lines.c.checkout_id == bindparam("b_checkout_id"),
@@ -178,24 +193,27 @@ class SqlCheckoutRepository:
         return await lock_and_load(self._connection, LOCK_OPEN_OF_CART, {"cart_pk": cart.pk})
 
     async def add(self, checkout: Checkout, cart: Cart) -> None:
-        checkout.id = await ADD.scalar(
-            self._connection,
-            {
-                "token": checkout.token,
-                "store_id": checkout.store.id,
-                "cart_pk": cart.pk,
-                "currency": checkout.currency,
-                "created_at": checkout.created_at,
-                **_columns(checkout),
-            },
-        )
+        row = {
+            "token": checkout.token,
+            "store_id": checkout.store.id,
+            "cart_pk": cart.pk,
+            "currency": checkout.currency,
+            "created_at": checkout.created_at,
+            **_columns(checkout),
+        }
         checkout.cart_pk = cart.pk
+        if self._connection.dialect.name == "postgresql":
+            lines = _line_rows(None, checkout.lines)
+            arrays = {f"line_{name}": [line[name] for line in lines] for name in LINE_COLUMNS}
+            checkout.id = await ADD_WITH_LINES.scalar(self._connection, row | arrays)
+            return
+        checkout.id = await ADD.scalar(self._connection, row)
         await self._insert_lines(checkout)
 
     async def save(self, checkout: Checkout, *, lines: bool = False) -> None:
-        await SAVE.run(self._connection, {"checkout_pk": checkout.id, **_columns(checkout)})
+        await SAVE.run_later(self._connection, {"checkout_pk": checkout.id, **_columns(checkout)})
         if lines:
-            await DROP_LINES.run(self._connection, {"b_checkout_id": checkout.id})
+            await DROP_LINES.run_later(self._connection, {"b_checkout_id": checkout.id})
             await self._insert_lines(checkout)
 
     async def save_line_meta(self, checkout: Checkout, line: CheckoutLine) -> None:
@@ -218,7 +236,7 @@ class SqlCheckoutRepository:
         return replace(payment, id=payment_id)
 
     async def save_payment(self, payment: Payment, now: datetime) -> None:
-        await SAVE_PAYMENT.run(
+        await SAVE_PAYMENT.run_later(
             self._connection,
             {"b_payment_id": payment.id, "updated_at": now, **payment_columns(payment)},
         )

@@ -23,12 +23,15 @@ from typing import Any
 
 import psycopg
 from psycopg.pq import ExecStatus
-from sqlalchemy import exc
+from sqlalchemy import bindparam, exc, func, literal_column, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Select, visitors
+from sqlalchemy.sql.dml import UpdateBase, ValuesBase
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import TableClause
 
-from persistence.database import DescribedOnceCursor
+from persistence.database import PENDING_WRITES, DescribedOnceCursor
 
 Params = Mapping[str, Any]
 Processor = Callable[[Any], Any]
@@ -51,19 +54,36 @@ class CompiledStatement:
         # A callable builds the statement for the connection's database (`built_once`).
         self._statement = statement
         self._compiled: dict[tuple[bool, frozenset[str]], _Compiled] = {}
+        self._tables: tuple[frozenset[str], frozenset[str]] | None = None
 
     def statement(self, connection: AsyncConnection) -> Any:
         if isinstance(self._statement, ClauseElement):
             return self._statement
         return self._statement(connection)
 
+    def tables(self, connection: AsyncConnection) -> tuple[frozenset[str], frozenset[str]]:
+        """The tables the statement refers to, and those of them it writes."""
+        if self._tables is None:
+            elements = list(visitors.iterate(self.statement(connection)))
+            self._tables = (
+                frozenset(e.name for e in elements if isinstance(e, TableClause)),
+                frozenset(e.table.name for e in elements if isinstance(e, UpdateBase)),
+            )
+        return self._tables
+
     async def rows(self, connection: AsyncConnection, params: Params | None = None) -> list[Any]:
         if connection.dialect.name != "postgresql":
             return list((await connection.execute(self.statement(connection), params)).all())
+        await send_pending_writes(connection)
         rows, _ = await self._execute(connection, [params or {}], for_rows=True)
         return rows
 
     async def scalar(self, connection: AsyncConnection, params: Params | None = None) -> Any:
+        """The first column of the first row; a write that returns one row goes out with the
+        writes waiting for it."""
+        pending = _pending(connection)
+        if pending and pending.can_take(self, connection):
+            return await pending.send(connection, (self, dict(params or {}), _FIRST_COLUMN))
         rows = await self.rows(connection, params)
         return rows[0][0] if rows else None
 
@@ -77,8 +97,25 @@ class CompiledStatement:
             params = [params]
         elif not params:
             return 0
+        pending = _pending(connection)
+        if pending:
+            if len(params) == 1 and pending.can_take(self, connection):
+                return int(await pending.send(connection, (self, dict(params[0]), _ROW_COUNT)))
+            await pending.send(connection)
         _, changed = await self._execute(connection, params, for_rows=False)
         return changed
+
+    async def run_later(self, connection: AsyncConnection, params: Params) -> None:
+        """A write whose outcome no later statement of the unit of work reads: on PostgreSQL
+        it waits for the next statement and goes with it (module docstring); elsewhere, and
+        outside a unit of work, it runs now."""
+        pending = _pending(connection)
+        if pending is None:
+            await self.run(connection, params)
+            return
+        if not pending.can_take(self, connection):
+            await pending.send(connection)
+        pending.hold(self, dict(params), connection)
 
     async def _execute(
         self, connection: AsyncConnection, params: Sequence[Params], *, for_rows: bool
@@ -123,6 +160,130 @@ class CompiledStatement:
             found = _compile(self.statement(connection), connection.dialect, list(params), many)
             self._compiled[key] = found
         return found
+
+
+_FIRST_COLUMN = "first column"
+_ROW_COUNT = "row count"
+_Part = tuple[CompiledStatement, dict[str, Any], str | None]
+
+
+class PendingWrites:
+    """The writes of one unit of work's connection that wait for its next statement."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self._parts: list[_Part] = []
+        self._written: set[str] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self._parts)
+
+    def can_take(self, statement: CompiledStatement, connection: AsyncConnection) -> bool:
+        """Whether `statement` can go with the waiting writes: it writes, and refers to no table
+        they change (in one statement, it would not see their changes)."""
+        referred, written = statement.tables(connection)
+        return bool(written) and not (referred & self._written)
+
+    def hold(
+        self, statement: CompiledStatement, params: dict[str, Any], connection: AsyncConnection
+    ) -> None:
+        self._parts.append((statement, params, None))
+        self._written |= statement.tables(connection)[1]
+
+    def discard(self) -> None:
+        self._parts.clear()
+        self._written.clear()
+
+    async def send(self, connection: AsyncConnection, last: _Part | None = None) -> Any:
+        """The waiting writes, and `last` after them, as one statement; what `last` asked for
+        (its first column, or how many rows it changed)."""
+        parts = [*self._parts, *([last] if last else [])]
+        self.discard()
+        if not parts:
+            return None
+        if len(parts) == 1:
+            statement, params, wanted = parts[0]
+            if wanted == _FIRST_COLUMN:
+                return await statement.scalar(connection, params)
+            return await statement.run(connection, params)
+        combined = _combined(tuple((s, frozenset(p), wanted) for s, p, wanted in parts), connection)
+        bound = {
+            f"w{i}_{key}": value for i, (_, p, _) in enumerate(parts) for key, value in p.items()
+        }
+        rows = await combined.rows(connection, bound)
+        return rows[0][0] if last is not None else None
+
+
+def _pending(connection: AsyncConnection) -> PendingWrites | None:
+    return connection.info.get(PENDING_WRITES)  # type: ignore[no-any-return]
+
+
+async def send_pending_writes(connection: AsyncConnection) -> None:
+    """Sends the writes waiting on `connection`, before a statement that may read them."""
+    pending = _pending(connection)
+    if pending:
+        await pending.send(connection)
+
+
+_CombinationKey = tuple[tuple[CompiledStatement, frozenset[str], str | None], ...]
+_combinations: dict[_CombinationKey, CompiledStatement] = {}
+
+
+def _combined(key: _CombinationKey, connection: AsyncConnection) -> CompiledStatement:
+    found = _combinations.get(key)
+    if found is None:
+        found = CompiledStatement(_combine(key, connection))
+        if len(_combinations) < 256:  # the flow's combinations are a handful
+            _combinations[key] = found
+    return found
+
+
+def _combine(key: _CombinationKey, connection: AsyncConnection) -> Select[Any]:
+    """One statement of data-modifying WITH parts, each with its parameters named w<i>_<name>;
+    the SELECT returns what the last part was asked for. PostgreSQL runs every part to the
+    end whether or not the SELECT reads it."""
+    ctes, answer = [], None
+    for index, (statement, keys, wanted) in enumerate(key):
+        part = _with_own_parameters(statement.statement(connection), keys, f"w{index}_")
+        # A part that is a SELECT over WITH parts of its own answers with what it selects;
+        # those parts go to the top of the whole statement, where PostgreSQL wants them.
+        if wanted is not None and not isinstance(part, Select) and not part._returning:
+            part = part.returning(literal_column("1"))
+        cte = part.cte(f"w{index}")
+        ctes.append(cte)
+        if wanted == _ROW_COUNT:
+            answer = select(func.count()).select_from(cte).scalar_subquery()
+        elif wanted == _FIRST_COLUMN:
+            answer = select(*list(cte.c)[:1]).limit(1).scalar_subquery()
+    return select(answer if answer is not None else literal_column("1")).add_cte(*ctes)
+
+
+def _with_own_parameters(statement: Any, keys: frozenset[str], prefix: str) -> Any:
+    """`statement` with its named parameters renamed `prefix + name` and, for an INSERT or
+    UPDATE without values of its own, the columns its parameters name set from them (what
+    SQLAlchemy does for a statement executed with parameters, which a WITH part is not)."""
+
+    def renamed(element: Any) -> Any:
+        if isinstance(element, BindParameter) and not element.unique:
+            return bindparam(
+                prefix + element.key,
+                value=element.value,
+                type_=element.type,
+                required=element.required,
+            )
+        return None
+
+    part = visitors.replacement_traverse(statement, {}, renamed)
+    if isinstance(part, ValuesBase) and not part._values and not part._multi_values:
+        table = part.table
+        part = part.values(
+            {
+                key: bindparam(prefix + key, type_=table.c[key].type)
+                for key in keys
+                if key in table.c
+            }
+        )
+    return part
 
 
 # One cursor per driver connection, reused by every statement on it: a connection runs one

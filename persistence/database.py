@@ -12,9 +12,13 @@ from psycopg.pq import ExecStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only
 
 WRITE = "checkout_flow_write"
 WROTE = "checkout_flow_wrote"
+# Where a unit of work keeps the writes waiting for its next statement (`connection.info`;
+# persistence/compiled_statements.py).
+PENDING_WRITES = "checkout_flow_pending_writes"
 
 
 class DescribedOnceCursor(psycopg.AsyncCursor[Any]):
@@ -59,6 +63,7 @@ class Database:
         self.write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             _prepare_sqlite(self.engine)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", _send_pending_writes)
         event.listen(self.engine.sync_engine, "before_cursor_execute", _note_writes)
         # The same pool, with the options set once rather than on every connection taken.
         self._writer = self.engine.execution_options(**{WRITE: True})
@@ -113,6 +118,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _send_pending_writes(connection: Connection, *_args: Any) -> None:
+    # A statement run through SQLAlchemy in a unit of work with writes waiting: they go first,
+    # so that it sees them. It runs in SQLAlchemy's greenlet, which can wait for them.
+    pending = connection.info.get(PENDING_WRITES)
+    if pending:
+        await_only(pending.send(pending.connection))
 
 
 def _note_writes(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Table, any_, bindparam, func, literal, select
+from sqlalchemy import JSON, Boolean, Table, any_, bindparam, func, insert, literal, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import CTE
 from sqlalchemy.sql.visitors import InternalTraversal
 
 
@@ -115,3 +116,31 @@ def _scalar(
     # Correlated to the enclosing statement's tables, whatever they are.
     subquery = select(aggregate).where(element.where).scalar_subquery()
     return compiler.process(subquery, **options)
+
+
+def children_of(
+    parent: CTE, key: str, table: Table, parent_column: str, fields: Sequence[str], prefix: str
+) -> CTE:
+    """PostgreSQL: the rows of `table` under the row `parent` (a WITH part that inserted it and
+    returns its `key`) written in the same statement. The rows are bound as one array per
+    column (`prefix` + field), so the statement's text is the same for any number of them."""
+    rows = (
+        func.unnest(
+            *(
+                bindparam(prefix + name, type_=postgresql.ARRAY(table.c[name].type))
+                for name in fields
+            )
+        )
+        .table_valued(*fields)
+        .render_derived()
+    )
+    return (
+        insert(table)
+        .from_select(
+            [parent_column, *fields],
+            select(parent.c[key], *(rows.c[name] for name in fields)).select_from(
+                parent.join(rows, true())
+            ),
+        )
+        .cte(f"{table.name}_added")
+    )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, Text, bindparam, cast, func, insert, select, true, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Select, Text, bindparam, cast, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
@@ -22,7 +21,7 @@ from domain.order import (
     order_number_prefix,
 )
 from persistence.compiled_statements import CompiledStatement
-from persistence.dialect import among
+from persistence.dialect import among, children_of
 from persistence.mapping import customer_from_json, customer_to_json, totals_columns, totals_from
 from persistence.payments import PAYMENT_COLUMNS, payment_from_row
 from persistence.tables import order_lines, orders, payments, stores
@@ -72,26 +71,7 @@ def _add_numbered() -> Select[tuple[str]]:
         .returning(orders.c.pk, orders.c.number)
         .cte("placed")
     )
-    lines = (
-        func.unnest(
-            *(
-                bindparam(f"line_{name}", type_=postgresql.ARRAY(order_lines.c[name].type))
-                for name in LINE_FIELDS
-            )
-        )
-        .table_valued(*LINE_FIELDS)
-        .render_derived()
-    )
-    placed_lines = (
-        insert(order_lines)
-        .from_select(
-            ["order_pk", *LINE_FIELDS],
-            select(placed.c.pk, *(lines.c[name] for name in LINE_FIELDS)).select_from(
-                placed.join(lines, true())
-            ),
-        )
-        .cte("placed_lines")
-    )
+    placed_lines = children_of(placed, "pk", order_lines, "order_pk", LINE_FIELDS, "line_")
     return select(placed.c.number).add_cte(placed_lines)
 
 

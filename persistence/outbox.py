@@ -33,23 +33,22 @@ class SqlOutbox:
         self._now = now
 
     async def add(self, messages: Sequence[OutboxMessage]) -> None:
-        if not messages:
-            return
         now = self._now()
-        await ADD.run(
-            self._connection,
-            [
-                {
-                    "store_id": m.store_id,
-                    "kind": m.kind,
-                    "payload": m.payload,
-                    "dedupe_key": m.dedupe_key,
-                    "available_at": now,
-                    "created_at": now,
-                }
-                for m in messages
-            ],
-        )
+        rows = [
+            {
+                "store_id": m.store_id,
+                "kind": m.kind,
+                "payload": m.payload,
+                "dedupe_key": m.dedupe_key,
+                "available_at": now,
+                "created_at": now,
+            }
+            for m in messages
+        ]
+        if len(rows) == 1:
+            await ADD.run_later(self._connection, rows[0])
+        elif rows:
+            await ADD.run(self._connection, rows)
 
 
 def _due(now: datetime) -> Any:

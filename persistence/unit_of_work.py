@@ -13,7 +13,8 @@ from domain.ports import EventPublisher
 from persistence.carts import SqlCartRepository
 from persistence.catalog import SqlProductRepository, SqlStockLedger
 from persistence.checkouts import SqlCheckoutRepository
-from persistence.database import Database, forget_writes, wrote
+from persistence.compiled_statements import PendingWrites, send_pending_writes
+from persistence.database import PENDING_WRITES, Database, forget_writes, wrote
 from persistence.orders import SqlOrderRepository
 from persistence.outbox import SqlOutbox
 from persistence.provider_events import SqlProviderEvents
@@ -53,6 +54,8 @@ class SqlUnitOfWork:
                 lock.release()
             raise
         self._connection = connection
+        if not self._database.is_sqlite:
+            connection.info[PENDING_WRITES] = PendingWrites(connection)
         self.stores = SqlStoreRepository(connection, self._now)
         self.products = SqlProductRepository(connection, self._now)
         self.stock = SqlStockLedger(connection)
@@ -69,6 +72,7 @@ class SqlUnitOfWork:
         return self._connection
 
     async def commit(self) -> None:
+        await send_pending_writes(self.connection)
         await self.connection.commit()
         self._committed = True
         if self._store_keys is not None and self.stores.changed:
@@ -87,6 +91,10 @@ class SqlUnitOfWork:
         connection, self._connection = self._connection, None
         try:
             if connection is not None:
+                # Writes still waiting were never sent: leaving without a commit drops them.
+                pending = connection.info.pop(PENDING_WRITES, None)
+                if pending is not None:
+                    pending.discard()
                 if self._committed:
                     pass
                 elif exc_type is None and not wrote(connection):
