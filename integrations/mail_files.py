@@ -11,8 +11,6 @@ import asyncio
 import os
 import re
 import tempfile
-from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8
 from pathlib import Path
 
 from domain.order import Order
@@ -43,20 +41,13 @@ class FileMailer:
 
     async def send_order_confirmation(self, order: Order, store: Store, message_id: str) -> None:
         target = self.path_for(order, message_id)
-        message = order_confirmation_message(order, store, message_id, self._default_sender)
+        mail = order_confirmation_message(order, store, message_id, self._default_sender)
         try:
-            await asyncio.to_thread(_write_once, target, _eml_bytes(message))
+            # CRLF line ends, as the message travels over SMTP; mail clients open either.
+            await asyncio.to_thread(_write_once, target, mail.data)
         except OSError as exc:
             message_text = f"confirmation of order {order.number} not written to {target}: {exc}"
             raise MailNotSent(message_text) from exc
-
-
-def _eml_bytes(message: EmailMessage) -> bytes:
-    # CRLF line ends, as the message would travel over SMTP; mail clients open either. Like
-    # aiosmtplib, raw UTF-8 headers only when an address cannot be written in ASCII.
-    addresses = [*message["From"].addresses, *message["To"].addresses]
-    ascii_only = all(address.addr_spec.isascii() for address in addresses)
-    return message.as_bytes(policy=SMTP if ascii_only else SMTPUTF8)
 
 
 def _write_once(target: Path, content: bytes) -> None:

@@ -98,13 +98,16 @@ class SmtpMailer:
         return f"SmtpMailer({self.server.where})"
 
     async def send_order_confirmation(self, order: Order, store: Store, message_id: str) -> None:
-        message = order_confirmation_message(order, store, message_id, self._default_sender)
+        mail = order_confirmation_message(order, store, message_id, self._default_sender)
         server = self.server
         try:
             # aiosmtplib's timeout is per command; this one bounds the whole conversation.
             async with asyncio.timeout(self._timeout):
                 await aiosmtplib.send(
-                    message,
+                    mail.data,
+                    sender=mail.sender,
+                    recipients=[mail.recipient],
+                    mail_options=["SMTPUTF8"] if mail.international else None,
                     hostname=server.host,
                     port=server.port,
                     username=server.username,

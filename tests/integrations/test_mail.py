@@ -131,6 +131,11 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     return text.get_content(), html.get_content()
 
 
+def confirmation(order: Order, store: Store, message_id: str, sender: str) -> EmailMessage:
+    """The confirmation as it goes out, read back."""
+    return parsed(order_confirmation_message(order, store, message_id, sender).data)
+
+
 def names_in(directory: Path) -> list[str]:
     return sorted(entry.name for entry in directory.iterdir())
 
@@ -232,7 +237,7 @@ async def silent_port() -> AsyncIterator[int]:
 
 
 def test_both_parts_show_the_whole_order() -> None:
-    message = order_confirmation_message(make_order(), make_store(), "msg-1", DEFAULT_SENDER)
+    message = confirmation(make_order(), make_store(), "msg-1", DEFAULT_SENDER)
     assert message.get_content_type() == "multipart/alternative"
     assert message["Subject"] == "Your order CF-2026-000042 at Demo Optician"
     for part in parts(message):
@@ -267,9 +272,7 @@ def test_both_parts_show_the_whole_order() -> None:
 
 def test_tax_says_incl_when_prices_include_tax() -> None:
     order = make_order(prices_include_tax=True)
-    message = order_confirmation_message(
-        order, make_store(prices_include_tax=True), "msg-1", DEFAULT_SENDER
-    )
+    message = confirmation(order, make_store(prices_include_tax=True), "msg-1", DEFAULT_SENDER)
     for part in parts(message):
         assert "Tax (incl.)" in part
         assert f"EUR {order.totals.tax.formatted()}" in part
@@ -278,7 +281,7 @@ def test_tax_says_incl_when_prices_include_tax() -> None:
 def test_jpy_amounts_have_no_decimals() -> None:
     lines = [OrderLine(1, "TEA", "Green tea", 3, money("1200", "JPY"), {"grade": "first"})]
     order = make_order("JPY", lines=lines)
-    message = order_confirmation_message(order, make_store("JPY"), "msg-1", DEFAULT_SENDER)
+    message = confirmation(order, make_store("JPY"), "msg-1", DEFAULT_SENDER)
     for part in parts(message):
         assert "JPY 1200" in part
         assert "JPY 3600" in part
@@ -290,7 +293,7 @@ def test_html_escapes_what_shoppers_and_shops_typed() -> None:
     evil = "<script>alert(1)</script>"
     lines = [OrderLine(1, "X", evil, 1, money("1.00", "EUR"), {"engraving": "<b>hi</b>"})]
     order = make_order(lines=lines)
-    text, html = parts(order_confirmation_message(order, make_store(), "m", DEFAULT_SENDER))
+    text, html = parts(confirmation(order, make_store(), "m", DEFAULT_SENDER))
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "engraving: &lt;b&gt;hi&lt;/b&gt;" in html
@@ -298,7 +301,7 @@ def test_html_escapes_what_shoppers_and_shops_typed() -> None:
 
 
 def test_html_loads_nothing_from_outside() -> None:
-    _, html = parts(order_confirmation_message(make_order(), make_store(), "m", DEFAULT_SENDER))
+    _, html = parts(confirmation(make_order(), make_store(), "m", DEFAULT_SENDER))
     for outside in ("src=", "<link", "url(", "http:", "https:", "<script", "<style"):
         assert outside not in html
 
@@ -306,7 +309,7 @@ def test_html_loads_nothing_from_outside() -> None:
 def test_order_without_payment_meta_or_billing_address() -> None:
     lines = [OrderLine(1, "CASE", "Lens case", 1, money("4.50", "EUR"), None)]
     order = make_order(lines=lines, with_payment=False, billing=False)
-    for part in parts(order_confirmation_message(order, make_store(), "m", DEFAULT_SENDER)):
+    for part in parts(confirmation(order, make_store(), "m", DEFAULT_SENDER)):
         assert "Unpaid" in part
         assert "Payment method" not in part
         assert "Same as the shipping address" in part
@@ -321,14 +324,14 @@ def test_meta_values_of_every_kind_read_plainly() -> None:
         "unset": None,
     }
     lines = [OrderLine(1, "L", "Lens", 1, money("1.00", "EUR"), meta)]
-    text, _ = parts(order_confirmation_message(make_order(lines=lines), make_store(), "m", "s@x"))
+    text, _ = parts(confirmation(make_order(lines=lines), make_store(), "m", "s@x"))
     assert "tinted: yes, polished: no, axis: 90, cylinder: -0.75" in text
     assert "unset" not in text
 
 
 def test_sender_is_the_store_or_the_default() -> None:
     def sender(store: Store) -> str:
-        return str(order_confirmation_message(make_order(), store, "m", DEFAULT_SENDER)["From"])
+        return str(confirmation(make_order(), store, "m", DEFAULT_SENDER)["From"])
 
     assert sender(make_store()) == "Demo Optician <orders@optician.example>"
     assert sender(make_store(email_sender="Shop <shop@example.com>")) == "Shop <shop@example.com>"
@@ -337,7 +340,7 @@ def test_sender_is_the_store_or_the_default() -> None:
 
 def test_subject_stays_on_one_line() -> None:
     store = replace(make_store(), name="Evil\r\nBcc: victim@example.com")
-    message = order_confirmation_message(make_order(), store, "m", DEFAULT_SENDER)
+    message = confirmation(make_order(), store, "m", DEFAULT_SENDER)
     assert message["Subject"] == "Your order CF-2026-000042 at Evil Bcc: victim@example.com"
     assert message["Bcc"] is None
 
