@@ -31,7 +31,7 @@ from sqlalchemy.sql.dml import UpdateBase, ValuesBase
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import TableClause
 
-from persistence.database import PENDING_WRITES, DescribedOnceCursor
+from persistence.database import DescribedOnceCursor, pending_writes
 
 Params = Mapping[str, Any]
 Processor = Callable[[Any], Any]
@@ -215,7 +215,8 @@ class PendingWrites:
 
 
 def _pending(connection: AsyncConnection) -> PendingWrites | None:
-    return connection.info.get(PENDING_WRITES)  # type: ignore[no-any-return]
+    sync = connection.sync_connection
+    return pending_writes.get(sync) if sync is not None else None  # type: ignore[no-any-return]
 
 
 async def send_pending_writes(connection: AsyncConnection) -> None:

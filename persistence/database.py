@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,9 +17,10 @@ from sqlalchemy.util import await_only
 
 WRITE = "checkout_flow_write"
 WROTE = "checkout_flow_wrote"
-# Where a unit of work keeps the writes waiting for its next statement (`connection.info`;
-# persistence/compiled_statements.py).
-PENDING_WRITES = "checkout_flow_pending_writes"
+# The writes a unit of work holds back for its next statement (persistence/
+# compiled_statements.py), by the SQLAlchemy connection of its one checkout from the pool: gone
+# with it, never met by a later user of the same database connection.
+pending_writes: weakref.WeakKeyDictionary[Connection, Any] = weakref.WeakKeyDictionary()
 
 
 class DescribedOnceCursor(psycopg.AsyncCursor[Any]):
@@ -123,7 +125,7 @@ class Database:
 def _send_pending_writes(connection: Connection, *_args: Any) -> None:
     # A statement run through SQLAlchemy in a unit of work with writes waiting: they go first,
     # so that it sees them. It runs in SQLAlchemy's greenlet, which can wait for them.
-    pending = connection.info.get(PENDING_WRITES)
+    pending = pending_writes.get(connection)
     if pending:
         await_only(pending.send(pending.connection))
 

@@ -14,7 +14,7 @@ from persistence.carts import SqlCartRepository
 from persistence.catalog import SqlProductRepository, SqlStockLedger
 from persistence.checkouts import SqlCheckoutRepository
 from persistence.compiled_statements import PendingWrites, send_pending_writes
-from persistence.database import PENDING_WRITES, Database, forget_writes, wrote
+from persistence.database import Database, forget_writes, pending_writes, wrote
 from persistence.orders import SqlOrderRepository
 from persistence.outbox import SqlOutbox
 from persistence.provider_events import SqlProviderEvents
@@ -54,8 +54,8 @@ class SqlUnitOfWork:
                 lock.release()
             raise
         self._connection = connection
-        if not self._database.is_sqlite:
-            connection.info[PENDING_WRITES] = PendingWrites(connection)
+        if not self._database.is_sqlite and connection.sync_connection is not None:
+            pending_writes[connection.sync_connection] = PendingWrites(connection)
         self.stores = SqlStoreRepository(connection, self._now)
         self.products = SqlProductRepository(connection, self._now)
         self.stock = SqlStockLedger(connection)
@@ -92,9 +92,8 @@ class SqlUnitOfWork:
         try:
             if connection is not None:
                 # Writes still waiting were never sent: leaving without a commit drops them.
-                pending = connection.info.pop(PENDING_WRITES, None)
-                if pending is not None:
-                    pending.discard()
+                if connection.sync_connection is not None:
+                    pending_writes.pop(connection.sync_connection, None)
                 if self._committed:
                     pass
                 elif exc_type is None and not wrote(connection):
