@@ -47,6 +47,7 @@ from bench.common import (
     stock_store,
     stock_verdict,
     use_uvloop,
+    vacuum,
     write_results,
 )
 from bench.flow import LoadResult, hot_lines, run_load, spread_lines
@@ -101,6 +102,8 @@ def measure(
     args: argparse.Namespace,
 ) -> dict[str, Any]:
     database = BENCH_DB if args.database == "postgres" else None
+    if database is not None:
+        vacuum(database)
     with start_server(url, workdir, workers=args.workers) as server:
         spy = _start_profile(server, workdir, f"{variant}-k{shoppers}", args)
         meter = CpuMeter(server.worker_pids(), database)
@@ -190,6 +193,7 @@ def floor_at(
     capture, catalog = cache[variant]
     pool_size = Settings(_env_file=None).database_pool_size  # type: ignore[call-arg]
     replayer = Replayer(capture, catalog, spread=variant == "spread")
+    vacuum(BENCH_DB)
     meter = CpuMeter([], BENCH_DB)
     result = asyncio.run(
         replay_load(
