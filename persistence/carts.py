@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.cart import Cart, CartLine, CartStatus
 from persistence.compiled_statements import CompiledStatement
-from persistence.dialect import built_once, children_of, insert_for
+from persistence.dialect import built_once, children_bound, children_of, insert_for
 from persistence.tables import cart_lines, carts
 
 CART_QUERY = (
@@ -128,9 +128,8 @@ class SqlCartRepository:
             "expires_at": cart.expires_at,
         }
         if self._connection.dialect.name == "postgresql":
-            lines = _line_rows(cart)
-            arrays = {f"line_{name}": [line[name] for line in lines] for name in LINE_FIELDS}
-            pk = await ADD_WITH_LINES.scalar(self._connection, row | arrays)
+            lines = children_bound(_line_rows(cart), LINE_FIELDS, "line_")
+            pk = await ADD_WITH_LINES.scalar(self._connection, row | lines)
             if pk is None:
                 return False
             cart.pk = pk

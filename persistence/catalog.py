@@ -255,6 +255,12 @@ def _hold() -> Any:
     )
 
 
+def _quantities_bound(quantities: Mapping[int, int]) -> dict[str, list[int]]:
+    """`_quantities`' parameters, in product id order."""
+    ids = sorted(quantities)
+    return {"product_ids": ids, "quantities": [quantities[i] for i in ids]}
+
+
 # PostgreSQL's forms of `take` and `hold`: one statement for any number of products.
 _TAKE_ALL = CompiledStatement(_take_all())
 _HOLD = CompiledStatement(_hold())
@@ -266,14 +272,8 @@ class SqlStockLedger:
 
     async def hold(self, checkout_id: int, quantities: Mapping[int, int]) -> None:
         if self._connection.dialect.name == "postgresql":
-            ids = sorted(quantities)
             await _HOLD.run_later(
-                self._connection,
-                {
-                    "checkout_id": checkout_id,
-                    "product_ids": ids,
-                    "quantities": [quantities[i] for i in ids],
-                },
+                self._connection, {"checkout_id": checkout_id, **_quantities_bound(quantities)}
             )
             return
         await self.release(checkout_id)
@@ -302,16 +302,12 @@ class SqlStockLedger:
         """Guarded decrements, in product id order; the caller rolls back when one is short."""
         if not quantities:
             return True
-        ids = sorted(quantities)
         if self._connection.dialect.name == "postgresql":
-            taken = await _TAKE_ALL.run(
-                self._connection,
-                {"product_ids": ids, "quantities": [quantities[i] for i in ids]},
-            )
+            taken = await _TAKE_ALL.run(self._connection, _quantities_bound(quantities))
         else:
             taken = await _take.run(
                 self._connection,
-                [{"product_id": i, "quantity": quantities[i]} for i in ids],
+                [{"product_id": i, "quantity": q} for i, q in sorted(quantities.items())],
             )
         return taken == len(quantities)
 

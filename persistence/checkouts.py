@@ -16,7 +16,7 @@ from domain.money import Money
 from domain.payment import Payment, PaymentProvider
 from domain.store import Store
 from persistence.compiled_statements import CompiledStatement
-from persistence.dialect import among, among_fixed, children_of, rows_as_json
+from persistence.dialect import among, among_fixed, children_bound, children_of, rows_as_json
 from persistence.mapping import (
     customer_from_json,
     customer_to_json,
@@ -203,9 +203,8 @@ class SqlCheckoutRepository:
         }
         checkout.cart_pk = cart.pk
         if self._connection.dialect.name == "postgresql":
-            lines = _line_rows(None, checkout.lines)
-            arrays = {f"line_{name}": [line[name] for line in lines] for name in LINE_COLUMNS}
-            checkout.id = await ADD_WITH_LINES.scalar(self._connection, row | arrays)
+            lines = children_bound(_line_rows(None, checkout.lines), LINE_COLUMNS, "line_")
+            checkout.id = await ADD_WITH_LINES.scalar(self._connection, row | lines)
             return
         checkout.id = await ADD.scalar(self._connection, row)
         await self._insert_lines(checkout)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Table, any_, bindparam, func, insert, literal, select, true
@@ -144,3 +144,10 @@ def children_of(
         )
         .cte(f"{table.name}_added")
     )
+
+
+def children_bound(
+    rows: Sequence[Mapping[str, Any]], fields: Sequence[str], prefix: str
+) -> dict[str, list[Any]]:
+    """The parameters of `children_of`'s rows: one list per field, named `prefix` + field."""
+    return {prefix + name: [row[name] for row in rows] for name in fields}

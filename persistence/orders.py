@@ -21,7 +21,7 @@ from domain.order import (
     order_number_prefix,
 )
 from persistence.compiled_statements import CompiledStatement
-from persistence.dialect import among, children_of
+from persistence.dialect import among, children_bound, children_of
 from persistence.mapping import customer_from_json, customer_to_json, totals_columns, totals_from
 from persistence.payments import PAYMENT_COLUMNS, payment_from_row
 from persistence.tables import order_lines, orders, payments, stores
@@ -194,7 +194,7 @@ class SqlOrderRepository:
                     **{f"order_{name}": value for name, value in order_row.items()},
                     "store_id": order.store_id,
                     "number_prefix": order_number_prefix(order.created_at.year),
-                    **{f"line_{name}": [row[name] for row in line_rows] for name in LINE_FIELDS},
+                    **children_bound(line_rows, LINE_FIELDS, "line_"),
                 },
             )
             assert number is not None, "the order's store is gone"

@@ -5,7 +5,6 @@ SQLite they run at once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,10 +16,9 @@ from persistence.compiled_statements import CompiledStatement
 from persistence.database import Database
 from persistence.tables import products, stores
 from persistence.unit_of_work import SqlUnitOfWork
+from tests.persistence.test_compiled_statements import ADD_STORE, WHEN, store
 from tests.support import counted_statements
 
-WHEN = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-ADD_STORE = CompiledStatement(insert(stores))
 RENAME = CompiledStatement(update(stores).where(stores.c.id == bindparam("b_id")))
 NAME = CompiledStatement(select(stores.c.name).where(stores.c.id == bindparam("b_id")))
 ADD_PRODUCT = CompiledStatement(insert(products).returning(products.c.id))
@@ -30,19 +28,6 @@ RESTOCK = CompiledStatement(update(products).where(products.c.sku == bindparam("
 class Published:
     async def publish(self, events: tuple[Event, ...]) -> None:
         pass
-
-
-def store(number: int, **changes: Any) -> dict[str, Any]:
-    return {
-        "id": f"st_{number}",
-        "name": f"Shop {number}",
-        "currency": "EUR",
-        "public_key_hash": f"p{number}",
-        "secret_key_hash": f"s{number}",
-        "settings": {},
-        "created_at": WHEN,
-        **changes,
-    }
 
 
 def product(sku: str, stock: int) -> dict[str, Any]:
