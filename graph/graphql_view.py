@@ -24,6 +24,7 @@ from graph.rate_limits import RateLimits
 from graph.runtime import Runtime
 from graph.subscriptions.connection import TransportWsHandler, accept_connection
 from graph.subscriptions.shared_frames import SharedFrames
+from persistence import json_codec
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -67,6 +68,9 @@ class CheckoutGraphQL(GraphQL):  # type: ignore[type-arg]
 
     def encode_json(self, data: object) -> str:
         return self.frames.encode(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return json_codec.loads(data)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         await accept_connection(context)

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import await_only
 
+from persistence import json_codec
+
 WRITE = "checkout_flow_write"
 WROTE = "checkout_flow_wrote"
 # The writes a unit of work holds back for its next statement (persistence/
@@ -53,6 +55,9 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         # Bound values (tokens, customers' details) never go into an error's text or a log.
         options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+        # psycopg takes the JSON as bytes; SQLite's column wants text.
+        dumps = json_codec.dumps if self.is_sqlite else json_codec.dumps_bytes
+        options |= {"json_serializer": dumps, "json_deserializer": json_codec.loads}
         if not self.is_sqlite:
             # No pre-ping: a round trip before every checkout of a connection. A connection
             # that died (a database restart) fails its statement once, and SQLAlchemy then

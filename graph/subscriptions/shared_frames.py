@@ -7,9 +7,10 @@ and each frame is put together around it.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from typing import Any
+
+from persistence import json_codec
 
 # Answers of the last few events; an entry keeps its data alive, so its id is no other's.
 REMEMBERED_ANSWERS = 64
@@ -17,7 +18,7 @@ FRAME_TYPES = ("next", "data")  # graphql-transport-ws, graphql-ws
 
 
 def encoded(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    return json_codec.dumps(value)
 
 
 class SharedFrames:

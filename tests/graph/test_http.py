@@ -150,8 +150,14 @@ async def test_a_field_error_with_graphql_response_json_is_200_with_data(api: Ap
 @HTTP_ONLY
 @pytest.mark.parametrize(
     "content",
-    [b"{not json", b'"just a string"', b"[]", b'{"variables": {}}'],
-    ids=["not-json", "not-an-object", "empty-batch", "no-query"],
+    [
+        b"{not json",
+        b'"just a string"',
+        b"[]",
+        b'{"variables": {}}',
+        b'{"query": "{ __typename }", "variables": {"x": NaN}}',
+    ],
+    ids=["not-json", "not-an-object", "empty-batch", "no-query", "nan-is-not-json"],
 )
 async def test_a_body_that_is_no_graphql_request_is_a_bad_request(api: Api, content: bytes) -> None:
     response = await api.client.post(
