@@ -16,13 +16,21 @@ answer is made straight from the attributes by the selection's plan, made once p
 and execution when the selection comes a second time (a list's items; for a selection met
 once, making the plan costs what it saves). Should anything in it be unusual, the object
 goes the ordinary way as a whole.
+
+A document whose selections no variable can change (no directive anywhere: no @skip, @include
+or @defer) selects the same sub-fields in every execution: those collections and their plans
+are kept across executions, by the identity of the parsed document's nodes (the documents are
+cached; see graph/parser_cache.py). A storefront sends the same few documents again and again,
+so from their second execution on, every plain object in their answers is made by its plan.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import json
+import operator
 from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cache
@@ -30,11 +38,13 @@ from typing import Any, NamedTuple
 
 from graphql import (
     ExecutionResult,
+    FragmentSpreadNode,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    OperationDefinitionNode,
     is_leaf_type,
 )
 from graphql.execution import Executor as GraphQLExecutor
@@ -100,6 +110,61 @@ def _is_plain(definition: Any, resolve: Any) -> bool:
     )
 
 
+# Kept across executions: at most this many collections and operations (a storefront has a few
+# dozen documents); past it, everything is forgotten and collected again.
+KEPT_ACROSS_EXECUTIONS = 2048
+
+
+@dataclass
+class _Collection:
+    """A selection's sub-fields in a document whose selections no variable changes, with the
+    nodes they were collected from (so that their ids are no other's) and their plan."""
+
+    nodes: tuple[Any, ...]
+    collected: Any  # graphql-core's CollectedFields
+    plan: PlainPlan | None
+
+
+@dataclass
+class _AcrossExecutions:
+    collections: dict[tuple[Any, ...], _Collection] = dataclasses.field(default_factory=dict)
+    # By the operation's id: the operation (so that its id is no other's) and whether no
+    # variable can change its selections.
+    fixed: dict[int, tuple[OperationDefinitionNode, bool]] = dataclasses.field(default_factory=dict)
+
+    def forget_when_full(self) -> None:
+        if len(self.collections) >= KEPT_ACROSS_EXECUTIONS:
+            self.collections.clear()
+        if len(self.fixed) >= KEPT_ACROSS_EXECUTIONS:
+            self.fixed.clear()
+
+
+@cache  # one per schema
+def _across_executions(schema: GraphQLSchema) -> _AcrossExecutions:
+    return _AcrossExecutions()
+
+
+def _selections_fixed(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> bool:
+    """Whether no directive (and no fragment argument) appears in the operation's selections
+    or in any fragment of its document."""
+    pending: list[Any] = [operation.selection_set]
+    pending += [details.definition.selection_set for details in fragments.values()]
+    while pending:
+        selection_set = pending.pop()
+        if selection_set is None:
+            continue
+        for selection in selection_set.selections:
+            if selection.directives:
+                return False
+            if isinstance(selection, FragmentSpreadNode) and getattr(selection, "arguments", None):
+                return False
+            pending.append(getattr(selection, "selection_set", None))
+    for details in fragments.values():
+        if details.definition.directives or details.variable_signatures:
+            return False
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class SharedEvent:
     """A subscription event that many subscriptions receive at once: the object to show, and
@@ -120,6 +185,60 @@ class CheckoutExecutor(SuggestionHidingExecutor):
         # By the identity of a grouped field set, kept alive with it (so that the identity is
         # no other's meanwhile): its plan, None when not all of it is plain, or _NOT_YET.
         self._plain_plans: dict[int, tuple[Any, Any]] = {}
+        self._across = _across_executions(self.schema)
+        self._fixed = self._is_fixed()
+
+    def _is_fixed(self) -> bool:
+        operation = self.operation
+        known = self._across.fixed.get(id(operation))
+        if known is not None and known[0] is operation:
+            return known[1]
+        self._across.forget_when_full()
+        fixed = _selections_fixed(operation, self.fragments)
+        self._across.fixed[id(operation)] = (operation, fixed)
+        return fixed
+
+    def collect_subfields(self, return_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        if not self._fixed:
+            return super().collect_subfields(return_type, field_details_list)
+        return self._collection(return_type, field_details_list).collected
+
+    def _collection(self, return_type: GraphQLObjectType, field_details_list: Any) -> _Collection:
+        nodes = tuple(details.node for details in field_details_list)
+        key = (return_type, *map(id, nodes))
+        known = self._across.collections.get(key)
+        if known is not None and all(map(operator.is_, known.nodes, nodes)):
+            return known
+        collected = super().collect_subfields(return_type, field_details_list)
+        collection = _Collection(nodes, collected, None)
+        if self._plain_fields and not collected.new_defer_usages:
+            collection.plan = self._plan_of(return_type, collected.grouped_field_set, now=True)
+        self._across.forget_when_full()
+        self._across.collections[key] = collection
+        return collection
+
+    def collect_and_execute_subfields(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if not self._fixed or position_context is not None:
+            return super().collect_and_execute_subfields(
+                return_type, field_details_list, path, result, position_context
+            )
+        collection = self._collection(return_type, field_details_list)
+        if collection.plan is not None:
+            try:
+                return _answer_plainly(collection.plan, result)
+            except Exception:  # the ordinary way reports it where it happened
+                pass
+        grouped_field_set, new_defer_usages, _ = collection.collected
+        return self.execute_collected_subfields(
+            return_type, result, path, grouped_field_set, new_defer_usages, position_context
+        )
 
     def execute_fields(
         self,

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache
 from graphql.execution import Executor as GraphQLExecutor
+from graphql.execution import executor as executor_module
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.executor import CheckoutExecutor
@@ -104,11 +106,26 @@ DOCUMENT = """{
 }"""
 
 
-def answer(executor: type[Any]) -> tuple[Any, list[tuple[str, list[Any]]]]:
-    schema = strawberry.Schema(query=Query, execution_context_class=executor)
-    result = schema.execute_sync(DOCUMENT)
-    errors = sorted((error.message, list(error.path or [])) for error in result.errors or [])
-    return result.data, errors
+# The same selections without directives: sub-fields collected once and kept across executions.
+FIXED_DOCUMENT = DOCUMENT.replace(" note @skip(if: true)", "").replace(
+    " count @include(if: false)", ""
+)
+
+
+def answer(
+    executor: type[Any], document: str = DOCUMENT, times: int = 1
+) -> tuple[Any, list[tuple[str, list[Any]]]]:
+    # Parsed once, as the service's parser cache does: kept collections are by the nodes.
+    schema = strawberry.Schema(
+        query=Query, execution_context_class=executor, extensions=[lambda: ParserCache(maxsize=8)]
+    )
+    answers = []
+    for _ in range(times):
+        result = schema.execute_sync(document)
+        errors = sorted((error.message, list(error.path or [])) for error in result.errors or [])
+        answers.append((result.data, errors))
+    assert all(later == answers[0] for later in answers)
+    return answers[0]
 
 
 def test_plain_fields_answer_as_graphql_core_does_errors_included() -> None:
@@ -134,6 +151,29 @@ def test_plain_fields_answer_as_graphql_core_does_errors_included() -> None:
         "spare": {"amount": "0"},
     }
     assert data["typed"][0] == {"name": "a", "price": {"__typename": "Price", "amount": "1.00"}}
+
+
+def test_kept_collections_answer_as_graphql_core_does_in_every_execution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    collections: list[str] = []
+    collect = executor_module.collect_subfields
+
+    def counted(*args: Any) -> Any:
+        collections.append(args[4].name)  # the return type
+        return collect(*args)
+
+    monkeypatch.setattr(executor_module, "collect_subfields", counted)
+    theirs = answer(StrawberryGraphQLCoreExecutionContext, FIXED_DOCUMENT)
+    collections.clear()
+    ours = answer(CheckoutExecutor, FIXED_DOCUMENT, times=3)
+    assert ours == theirs
+    data, errors = ours
+    assert data["again"][1]["label"] == "b"
+    assert ["rows", 2, "count"] in [path for _, path in errors]
+    # The document has 13 selections of objects; each is collected once, in the first
+    # execution, not again for every row or in later executions.
+    assert len(collections) == 13, collections
 
 
 @pytest.fixture
@@ -188,10 +228,10 @@ async def test_a_checkouts_lines_take_the_short_way(
         assert data["checkout"]["items"][0]["unitPrice"] == {"amount": "1.00", "currency": "EUR"}
         counts.append((len(resolve_infos), len(ordinary_objects)))
     # Only fields with resolvers of their own build a resolve info; no line field does. The
-    # first line goes the ordinary way (a selection met once is not worth a plan); every
-    # later one, its prices included, is answered in one go.
+    # document has no directives, so its selections' plans are kept across executions: every
+    # line, its prices included, is answered in one go.
     assert counts[0] == counts[1], (resolve_infos, ordinary_objects)
-    assert ordinary_objects.count("CheckoutLine") == 1
+    assert "CheckoutLine" not in ordinary_objects
     assert "items" in resolve_infos  # the spy sees the fields that have resolvers
     assert "sku" not in resolve_infos
     assert "amount" not in resolve_infos
