@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import strawberry
-from strawberry.extensions import ParserCache
 from graphql.execution import Executor as GraphQLExecutor
 from graphql.execution import executor as executor_module
+from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.executor import CheckoutExecutor
