@@ -17,6 +17,12 @@ and execution when the selection comes a second time (a list's items; for a sele
 once, making the plan costs what it saves). Should anything in it be unusual, the object
 goes the ordinary way as a whole.
 
+A field whose resolver only projects its object (a method of the type that takes nothing but
+`self`, synchronous, with no arguments, permission, extension or directive: a checkout's
+items, totals, customer) is resolved by calling that method directly, without Strawberry's
+wrapper (an `Info`, the arguments converted, the extension chain put together for each
+call); its value is completed as graphql-core completes any resolver's.
+
 A document whose selections no variable can change (no directive anywhere: no @skip, @include
 or @defer) selects the same sub-fields in every execution: those collections and their plans
 are kept across executions, by the identity of the parsed document's nodes (the documents are
@@ -31,7 +37,7 @@ import dataclasses
 import inspect
 import json
 import operator
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
@@ -97,6 +103,43 @@ def plain_fields(schema: GraphQLSchema) -> PlainFields:
                     definition.python_name, output, inner, non_null, is_leaf_type(inner)
                 )
     return table
+
+
+@cache  # one table per schema, made on its first execution
+def projections(schema: GraphQLSchema) -> dict[tuple[str, str], Callable[[Any], Any]]:
+    """The methods of fields that only project their object, by (type's name, field's name).
+    None where the schema has exception handlers, which Strawberry's wrapper applies."""
+    converter = getattr(getattr(schema, "_strawberry_schema", None), "schema_converter", None)
+    if converter is None or getattr(converter, "_exception_handler_specs", True):
+        return {}
+    table: dict[tuple[str, str], Callable[[Any], Any]] = {}
+    for type_name, named in schema.type_map.items():
+        if not isinstance(named, GraphQLObjectType) or type_name.startswith("__"):
+            continue
+        for field_name, graphql_field in named.fields.items():
+            definition: Any = (graphql_field.extensions or {}).get(STRAWBERRY_FIELD)
+            if not graphql_field.args and _is_projection(definition):
+                table[type_name, field_name] = definition.base_resolver.wrapped_func
+    return table
+
+
+def _is_projection(definition: Any) -> bool:
+    if not isinstance(definition, StrawberryField) or definition.base_resolver is None:
+        return False
+    resolver = definition.base_resolver
+    return (
+        not definition.is_async
+        and not definition.is_subscription
+        and not definition.permission_classes
+        and not definition.directives
+        and not definition.extensions
+        and not resolver.arguments
+        and resolver.self_parameter is not None
+        and resolver.info_parameter is None
+        and resolver.root_parameter is None
+        and resolver.parent_parameter is None
+        and callable(resolver.wrapped_func)
+    )
 
 
 def _is_plain(definition: Any, resolve: Any) -> bool:
@@ -182,6 +225,7 @@ class CheckoutExecutor(SuggestionHidingExecutor):
         manager = self.middleware_manager
         wrapped = manager is not None and bool(manager.middlewares)
         self._plain_fields: PlainFields = {} if wrapped else plain_fields(self.schema)
+        self._projections = {} if wrapped else projections(self.schema)
         # By the identity of a grouped field set, kept alive with it (so that the identity is
         # no other's meanwhile): its plan, None when not all of it is plain, or _NOT_YET.
         self._plain_plans: dict[int, tuple[Any, Any]] = {}
@@ -307,8 +351,14 @@ class CheckoutExecutor(SuggestionHidingExecutor):
         path: Any,
         position_context: Any,
     ) -> Any:
-        plain = self._plain_fields.get((parent_type.name, field_details_list[0].node.name.value))
+        key = (parent_type.name, field_details_list[0].node.name.value)
+        plain = self._plain_fields.get(key)
         if plain is None:
+            projection = self._projections.get(key)
+            if projection is not None:
+                return self._execute_projection(
+                    projection, parent_type, source, field_details_list, path, position_context
+                )
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context
             )
@@ -326,6 +376,41 @@ class CheckoutExecutor(SuggestionHidingExecutor):
         if value is None:
             return None
         return self._complete_plain_object(plain, value, field_details_list, path, position_context)
+
+    def _execute_projection(
+        self,
+        projection: Callable[[Any], Any],
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Any,
+        position_context: Any,
+    ) -> Any:
+        """As graphql-core's `execute_field`, with the method called for the resolver."""
+        field_def = parent_type.fields[field_details_list[0].node.name.value]
+        return_type = field_def.type
+        info = self.build_resolve_info(
+            field_def, [details.node for details in field_details_list], parent_type, path
+        )
+        try:
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, projection(source), position_context
+            )
+        except Exception as error:
+            self.handle_field_error(error, return_type, field_details_list, path)
+            return None
+        if not self.is_awaitable(completed):
+            return completed
+        return self._settled(completed, return_type, field_details_list, path)
+
+    async def _settled(
+        self, completed: Any, return_type: GraphQLOutputType, field_details_list: Any, path: Any
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as error:
+            self.handle_field_error(error, return_type, field_details_list, path)
+            return None
 
     def _complete_plain_object(
         self,
@@ -350,15 +435,7 @@ class CheckoutExecutor(SuggestionHidingExecutor):
             return None
         if not self.is_awaitable(completed):
             return completed
-
-        async def settled() -> Any:
-            try:
-                return await completed
-            except Exception as error:
-                self.handle_field_error(error, plain.output, field_details_list, path)
-                return None
-
-        return settled()
+        return self._settled(completed, plain.output, field_details_list, path)
 
     @classmethod
     def build(cls, *args: Any, **kwargs: Any) -> Any:

@@ -12,7 +12,7 @@ from graphql.execution import executor as executor_module
 from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from graph.executor import CheckoutExecutor
+from graph.executor import CheckoutExecutor, projections
 from tests.checkout.flow import invoiced, stock_shop
 from tests.support import Api
 
@@ -40,7 +40,38 @@ class Holder:
 
 
 @strawberry.type
+class Shelf:
+    """Fields whose resolvers only project the object (called directly by our executor)."""
+
+    held: strawberry.Private[list[Row | None]]
+
+    @strawberry.field
+    def rows(self) -> list[Row | None]:
+        return self.held
+
+    @strawberry.field
+    def first(self) -> Row:
+        return self.held[0]  # type: ignore[return-value]
+
+    @strawberry.field
+    def last(self) -> Row:
+        return self.held[-1]  # type: ignore[return-value]  # None: a non-null field is null
+
+    @strawberry.field
+    def broken(self) -> str | None:
+        raise ValueError("this shelf is broken")
+
+    @strawberry.field
+    def size(self) -> int:
+        return len(self.held)
+
+
+@strawberry.type
 class Query:
+    @strawberry.field
+    def shelf(self) -> Shelf | None:
+        return Shelf(held=[*Query.rows(self), None])
+
     @strawberry.field
     def rows(self) -> list[Row | None]:
         return [
@@ -103,6 +134,8 @@ DOCUMENT = """{
     count @include(if: false) spare { amount }
   }
   typed: rows { name price { __typename amount } }
+  shelf { size rows { name price { amount } } first { name count } broken }
+  lastOnShelf: shelf { last { name } }
 }"""
 
 
@@ -128,6 +161,21 @@ def answer(
     return answers[0]
 
 
+def test_projections_are_the_fields_whose_methods_take_only_self() -> None:
+    schema = strawberry.Schema(query=Query)
+    assert sorted(projections(schema._schema)) == [
+        ("Query", "holder"),
+        ("Query", "nullableRow"),
+        ("Query", "rows"),
+        ("Query", "shelf"),
+        ("Shelf", "broken"),
+        ("Shelf", "first"),
+        ("Shelf", "last"),
+        ("Shelf", "rows"),
+        ("Shelf", "size"),
+    ]
+
+
 def test_plain_fields_answer_as_graphql_core_does_errors_included() -> None:
     ours = answer(CheckoutExecutor)
     theirs = answer(StrawberryGraphQLCoreExecutionContext)
@@ -142,8 +190,13 @@ def test_plain_fields_answer_as_graphql_core_does_errors_included() -> None:
         ["holder", "needed", "price", "amount"],
         ["nullableRow", "missing"],
         ["rows", 1, "missing"],
+        ["lastOnShelf", "last"],
         ["rows", 2, "count"],
+        ["shelf", "broken"],
     ]
+    assert data["shelf"]["size"] == 4
+    assert data["shelf"]["rows"][3] is None
+    assert data["shelf"]["first"] == {"name": "a", "count": 1}
     assert data["again"][1] == {
         "label": "b",
         "name": "b",
@@ -171,9 +224,9 @@ def test_kept_collections_answer_as_graphql_core_does_in_every_execution(
     data, errors = ours
     assert data["again"][1]["label"] == "b"
     assert ["rows", 2, "count"] in [path for _, path in errors]
-    # The document has 13 selections of objects; each is collected once, in the first
-    # execution, not again for every row or in later executions.
-    assert len(collections) == 13, collections
+    # The answer reaches 18 of the document's selections of objects (`last` is null); each is
+    # collected once, in the first execution, not again for every row or in later executions.
+    assert len(collections) == 18, collections
 
 
 @pytest.fixture
