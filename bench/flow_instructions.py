@@ -1,9 +1,9 @@
 """Instructions one checkout costs the server's Python process: the flow's five mutations run
 in one process against the app over ASGI (no sockets, worker off, the collector set up as
-`serve` sets it), under valgrind's callgrind, which counts instructions rather than time, so
-the figure is the same whatever else the machine does. Two runs of the same warm-up and N1
-and N2 flows; their difference divided by N2 - N1 leaves the start-up out. Kernel work
-(sockets, the database) is not counted.
+`serve` sets it, access lines written as JSON to a pipe), under valgrind's callgrind, which
+counts instructions rather than time, so the figure is the same whatever else the machine
+does. Two runs of the same warm-up and N1 and N2 flows; their difference divided by N2 - N1
+leaves the start-up out. Kernel work (sockets, the database) is not counted.
 
 For A/B steps in a profiling round: `BENCH_SOURCE=<a checkout of a commit>` measures that
 commit's code (~3 minutes a run; needs `valgrind`, from Debian's package).
@@ -82,14 +82,11 @@ def _instructions(url: str, public_key: str, workdir: Path, flows: int) -> int:
 
 
 async def _child(public_key: str, flows: int) -> None:
-    import logging
-
     from graph.app import create_app
     from graph.collector import settle_after_start
 
     app = create_app()
     settle_after_start()
-    logging.getLogger().setLevel(logging.WARNING)  # no access lines on this process's stderr
     rng = random.Random(1)
     async with app.router.lifespan_context(app):
         for _ in range(WARM_UP_FLOWS + flows):

@@ -108,7 +108,7 @@ def plain_fields(schema: GraphQLSchema) -> PlainFields:
 @cache  # one table per schema, made on its first execution
 def projections(schema: GraphQLSchema) -> dict[tuple[str, str], Callable[[Any], Any]]:
     """The methods of fields that only project their object, by (type's name, field's name).
-    None where the schema has exception handlers, which Strawberry's wrapper applies."""
+    None at all where the schema has exception handlers, which Strawberry's wrapper applies."""
     converter = getattr(getattr(schema, "_strawberry_schema", None), "schema_converter", None)
     if converter is None or getattr(converter, "_exception_handler_specs", True):
         return {}

@@ -1,5 +1,14 @@
 """GraphQL over HTTP and WebSocket on Strawberry's ASGI view, with our context and the
-GraphQL-over-HTTP rules for `application/graphql-response+json`."""
+GraphQL-over-HTTP rules for `application/graphql-response+json`.
+
+A storefront's requests are nearly all one shape: a POST of one JSON operation, answered as
+JSON. Those go a shorter way (`_serve_json_post`): the body is read and checked here, and
+Strawberry's own steps run from there (the context, `execute_single`, the result's
+processing, the response), without its request adapter, content-type parsing and the checks
+for batches, uploads, streams and the GraphiQL page on every request. Anything else (GET, a
+batch, another content type, an accept that asks for a stream or that nothing can meet, a
+body that is no single operation) goes Strawberry's whole way, the body handed on as read.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +19,10 @@ from cross_web import HTTPException
 from starlette import status
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -71,6 +81,77 @@ class CheckoutGraphQL(GraphQL):  # type: ignore[type-arg]
 
     def decode_json(self, data: str | bytes) -> object:
         return json_codec.loads(data)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and self._json_both_ways(scope):
+            await self._serve_json_post(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    def _json_both_ways(self, scope: Scope) -> bool:
+        """A JSON body, and an answer the client accepts as JSON, not as a stream."""
+        content_type, accept = None, None
+        for name, value in scope["headers"]:  # the first of each, as Starlette's headers give
+            if name == b"content-type" and content_type is None:
+                content_type = value
+            elif name == b"accept" and accept is None:
+                accept = value
+        media_type = (content_type or b"").split(b";", 1)[0].strip().lower()
+        accepted = (accept or b"").decode("latin-1")
+        return (
+            media_type == b"application/json"
+            and wanted_media_type(accepted) is not None
+            and self._get_stream_transport_from_headers({"accept": accepted}) is None
+        )
+
+    async def _serve_json_post(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        body = await request.body()
+        data = self._one_operation(body)
+        if data is None:
+            await super().__call__(scope, _replaying(body, receive), send)
+            return
+        try:
+            response = await self._answer(request, data)
+        except HTTPException as error:
+            response = _refused(request, error)
+        await response(scope, receive, send)
+
+    def _one_operation(self, body: bytes) -> GraphQLRequestData | None:
+        """The body's operation, when it is one JSON object whose parts have their types."""
+        try:
+            data = self.decode_json(body)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        query, variables = data.get("query"), data.get("variables")
+        name, extensions = data.get("operationName"), data.get("extensions")
+        if not (
+            isinstance(query, str)
+            and isinstance(variables, (dict, type(None)))
+            and isinstance(name, (str, type(None)))
+            and isinstance(extensions, (dict, type(None)))
+        ):
+            return None
+        return GraphQLRequestData(query, variables, name, extensions, "http")
+
+    async def _answer(self, request: Request, data: GraphQLRequestData) -> Response:
+        # Strawberry's `run` for one operation over HTTP, from the parsed body on.
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, response=sub_response)
+        result = await self.execute_single(
+            request=request,
+            request_adapter=self.request_adapter_class(request),
+            sub_response=sub_response,
+            context=context,
+            root_value=await self.get_root_value(request),
+            request_data=data,
+        )
+        response_data = await self.process_result(request=request, result=result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return self.create_response(response_data=response_data, sub_response=sub_response)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         await accept_connection(context)
@@ -167,6 +248,20 @@ def _refused(request: Request, error: HTTPException) -> Response:
     response = JSONResponse(body, status_code=status_code, headers=headers)
     response.headers["content-type"] = f"{media_type}; charset=utf-8"
     return response
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """The request's messages again, its body already read as one."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def _is_request_error(data: GraphQLHTTPResponse) -> bool:
