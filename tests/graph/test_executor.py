@@ -12,6 +12,7 @@ from graphql.execution import executor as executor_module
 from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from graph import executor as graph_executor
 from graph.executor import CheckoutExecutor, projections
 from tests.checkout.flow import invoiced, stock_shop
 from tests.support import Api
@@ -288,3 +289,19 @@ async def test_a_checkouts_lines_take_the_short_way(
     assert "items" in resolve_infos  # the spy sees the fields that have resolvers
     assert "sku" not in resolve_infos
     assert "amount" not in resolve_infos
+
+
+def test_kept_collections_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Documents that come and go (evicted from the parser cache, or many distinct ones) do not
+    make the kept collections grow past their bound: past it, all are forgotten."""
+    monkeypatch.setattr(graph_executor, "KEPT_ACROSS_EXECUTIONS", 8)
+    schema = strawberry.Schema(query=Query, execution_context_class=CheckoutExecutor)
+    kept = graph_executor._across_executions(schema._schema)
+    for n in range(40):
+        result = schema.execute_sync(
+            f"{{ rows {{ name price {{ amount }} }} n{n}: holder {{ row {{ name }} }} }}"
+        )
+        assert result.data is not None
+        assert result.data["rows"][0] == {"name": "a", "price": {"amount": "1.00"}}
+        assert len(kept.collections) <= 8
+        assert len(kept.fixed) <= 8
