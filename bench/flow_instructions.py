@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
 import shutil
@@ -28,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import flow
-from bench.common import SOURCE, VAULT_KEY, machine, run_dir, say, write_results
+from bench.common import SOURCE, machine, run_dir, say, service_env, write_results
 
 WARM_UP_FLOWS = 5
 
@@ -53,17 +52,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def _instructions(url: str, public_key: str, workdir: Path, flows: int) -> int:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKOUT_FLOW_")}
-    env |= {
-        "CHECKOUT_FLOW_DATABASE_URL": url,
-        "CHECKOUT_FLOW_VAULT_KEY": VAULT_KEY,
-        "CHECKOUT_FLOW_MAIL_DIR": str(workdir / "mail"),
-        "CHECKOUT_FLOW_LOG_FORMAT": "json",
-        "CHECKOUT_FLOW_GRAPHIQL": "false",
-        "CHECKOUT_FLOW_RUN_WORKER": "false",
-        "CHECKOUT_FLOW_RATE_LIMIT_PER_MINUTE_IP": "0",
-        "CHECKOUT_FLOW_RATE_LIMIT_PER_MINUTE_STORE": "0",
-    }
+    env = service_env(url, workdir, run_worker="false")
     done = subprocess.run(
         [
             *("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"),
